@@ -1,0 +1,54 @@
+"""The Litestar application: routes, problem details, database lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from piccolo.engine.postgres import PostgresEngine
+
+from unicard.api.orgs import OrgController
+from unicard.api.problems import exception_handlers
+from unicard.api.readers import ReaderController, ScanController
+from unicard.api.sessions import ReaderSessionController, StaffController
+from unicard.clock import Clock, SystemClock
+from unicard.db import bind, current_engine, engine_from_settings
+from unicard.settings import Settings, get_settings
+
+__all__ = ["create_app"]
+
+
+@get("/api/health", tags=["system"], summary="Liveness: answers without touching the database")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None,
+               bind_engine: bool = True) -> Litestar:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncIterator[None]:
+        if bind_engine:
+            bind(engine_from_settings(settings))
+        engine = current_engine()
+        if isinstance(engine, PostgresEngine):
+            await engine.start_connection_pool(min_size=2, max_size=20)
+        try:
+            yield
+        finally:
+            if isinstance(engine, PostgresEngine):
+                await engine.close_connection_pool()
+
+    return Litestar(
+        route_handlers=[health, OrgController, ReaderController, ScanController,
+                        StaffController, ReaderSessionController],
+        exception_handlers=exception_handlers,
+        lifespan=[database],
+        state=State({"settings": settings, "clock": clock or SystemClock()}),
+        openapi_config=OpenAPIConfig(title="unicard", version="0.1.0",
+                                     description="One card for a library and culture network"),
+    )

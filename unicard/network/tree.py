@@ -1,0 +1,112 @@
+"""The org tree as plain data: paths, subtrees, inherited calendars.
+
+Loaded once per use case from the org table (a few hundred rows) and queried in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from unicard.network.calendar import Calendar, parse_closed_days, parse_weekly_hours
+
+__all__ = ["OrgKind", "OrgNode", "OrgTree"]
+
+
+class OrgKind(StrEnum):
+    NETWORK = "network"
+    SYSTEM = "system"  # 总馆: a city or county library system
+    BRANCH = "branch"  # 分馆
+    SERVICE_POINT = "service_point"  # township station, village book room
+    KIOSK = "kiosk"
+    HALL = "hall"  # 文化馆
+
+
+@dataclass(frozen=True)
+class OrgNode:
+    code: str
+    parent_code: str | None
+    kind: OrgKind
+    name_zh: str
+    name_en: str
+    hours: Mapping[str, Any] | None
+    closed_days: tuple[str, ...] | None
+    accepts_holds: bool = True
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class OrgTree:
+    """Read-only view of the whole network."""
+
+    def __init__(self, nodes: Iterable[OrgNode]) -> None:
+        self._nodes = {node.code: node for node in nodes}
+        self._children: dict[str | None, list[str]] = {}
+        for node in self._nodes.values():
+            self._children.setdefault(node.parent_code, []).append(node.code)
+        self._paths: dict[str, tuple[str, ...]] = {}
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._nodes
+
+    def __iter__(self) -> Iterator[OrgNode]:
+        return iter(self._nodes.values())
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def node(self, code: str) -> OrgNode:
+        return self._nodes[code]
+
+    def children(self, code: str | None) -> list[str]:
+        return list(self._children.get(code, []))
+
+    def path(self, code: str) -> tuple[str, ...]:
+        """The node, then its parent, up to the root (desk first, as policy lookup walks)."""
+        cached = self._paths.get(code)
+        if cached is not None:
+            return cached
+        chain: list[str] = []
+        current: str | None = code
+        while current is not None:
+            if current in chain:
+                raise ValueError(f"org tree has a cycle through {current}")
+            chain.append(current)
+            current = self._nodes[current].parent_code
+        result = tuple(chain)
+        self._paths[code] = result
+        return result
+
+    def is_within(self, code: str, ancestor: str) -> bool:
+        return ancestor in self.path(code)
+
+    def subtree(self, code: str) -> list[str]:
+        found, stack = [], [code]
+        while stack:
+            current = stack.pop()
+            found.append(current)
+            stack.extend(self._children.get(current, []))
+        return found
+
+    def materialised_path(self, code: str) -> str:
+        return "/" + "/".join(reversed(self.path(code))) + "/"
+
+    def calendar(self, code: str) -> Calendar:
+        """Hours and closed days each come from the nearest node that sets them."""
+        hours = next((self._nodes[c].hours for c in self.path(code) if self._nodes[c].hours), None)
+        closed = next(
+            (self._nodes[c].closed_days for c in self.path(code)
+             if self._nodes[c].closed_days is not None),
+            (),
+        )
+        return Calendar(parse_weekly_hours(hours or {}), parse_closed_days(closed or ()))
+
+    def calendar_source(self, code: str) -> tuple[str | None, str | None]:
+        """Which nodes supplied the hours and the closed days (for explain screens)."""
+        hours_from = next((c for c in self.path(code) if self._nodes[c].hours), None)
+        closed_from = next(
+            (c for c in self.path(code) if self._nodes[c].closed_days is not None), None
+        )
+        return hours_from, closed_from
