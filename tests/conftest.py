@@ -135,13 +135,17 @@ async def db(request: pytest.FixtureRequest, _templates: _Templates,
     if backend == "sqlite":
         if _templates.sqlite_template is None:
             path = _templates.root / "template.sqlite3"
-            database.bind(database.UnicardSQLiteEngine(path=str(path), timeout=10))
+            template_engine = database.UnicardSQLiteEngine(path=str(path), timeout=10)
+            database.bind(template_engine)
             await database.migrate()
+            await template_engine.close_pool()  # merges the WAL into the file we copy
             _templates.sqlite_template = path
         target = tmp_path / "unicard.sqlite3"
         shutil.copy(_templates.sqlite_template, target)
-        database.bind(database.UnicardSQLiteEngine(path=str(target), timeout=10))
+        engine = database.UnicardSQLiteEngine(path=str(target), timeout=10)
+        database.bind(engine)
         yield backend
+        await engine.close_pool()
         return
     if _templates.pg_engine is None:
         url = await create_pg_database(_templates.pg_name)

@@ -7,13 +7,19 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import click
-from piccolo.engine.postgres import PostgresEngine
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from unicard.clock import SystemClock
-from unicard.db import bind, current_engine, engine_from_settings, migrate
+from unicard.db import (
+    bind,
+    close_pools,
+    current_engine,
+    engine_from_settings,
+    migrate,
+    open_pools,
+)
 from unicard.settings import Settings, get_settings
 
 __all__ = ["main"]
@@ -28,13 +34,11 @@ def run_with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     async def runner() -> T:
         bind(engine_from_settings(settings))
         engine = current_engine()
-        if isinstance(engine, PostgresEngine):
-            await engine.start_connection_pool(min_size=1, max_size=4)
+        await open_pools(engine, size=4)
         try:
             return await work()
         finally:
-            if isinstance(engine, PostgresEngine):
-                await engine.close_connection_pool()
+            await close_pools(engine)
 
     return asyncio.run(runner())
 

@@ -109,8 +109,11 @@ _RULES: list[tuple[str, str, str, dict]] = [
     ("WY", "*", "*", {"return_mode": "float", "float_scope": "WY"}),
 ]
 
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程"
-_GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬芳燕彬鹏辉建国晓梅子涵浩然欣怡"
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜"
+_GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬"
+    "芳燕彬鹏辉建国晓梅子涵浩然欣怡"
+)
 _REGIONS = ["330702", "330703", "330723", "330726", "330781", "330782", "330783", "330784"]
 
 
@@ -166,7 +169,8 @@ async def load_demo(settings: Settings, clock: Clock, readers: int = 300,
     for i in range(readers):
         born = today - timedelta(days=rng.randrange(6 * 365, 85 * 365))
         age = (today - born).days // 365
-        name = rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
+        given = "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
+        name = rng.choice(_SURNAMES) + given
         category = _category_for(age, rng)
         record = await register_reader(
             Registration(name=name, id_number=synthetic_id_number(rng, born), category=category,

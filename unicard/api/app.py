@@ -8,14 +8,13 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from piccolo.engine.postgres import PostgresEngine
 
 from unicard.api.orgs import OrgController
 from unicard.api.problems import exception_handlers
 from unicard.api.readers import ReaderController, ScanController
 from unicard.api.sessions import ReaderSessionController, StaffController
 from unicard.clock import Clock, SystemClock
-from unicard.db import bind, current_engine, engine_from_settings
+from unicard.db import bind, close_pools, current_engine, engine_from_settings, open_pools
 from unicard.settings import Settings, get_settings
 
 __all__ = ["create_app"]
@@ -35,13 +34,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         if bind_engine:
             bind(engine_from_settings(settings))
         engine = current_engine()
-        if isinstance(engine, PostgresEngine):
-            await engine.start_connection_pool(min_size=2, max_size=20)
+        await open_pools(engine, size=20)
         try:
             yield
         finally:
-            if isinstance(engine, PostgresEngine):
-                await engine.close_connection_pool()
+            await close_pools(engine)
 
     return Litestar(
         route_handlers=[health, OrgController, ReaderController, ScanController,
