@@ -163,7 +163,7 @@ async def db(request: pytest.FixtureRequest, _templates: _Templates,
 
 
 async def _truncate_all(engine: object) -> None:
-    from unicard.piccolo_app import TABLES
+    from unicard.db import all_tables
 
-    names = ", ".join(f'"{t._meta.tablename}"' for t in TABLES)
+    names = ", ".join(f'"{t._meta.tablename}"' for t in all_tables())
     await engine.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")  # type: ignore[attr-defined]

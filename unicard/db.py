@@ -19,11 +19,13 @@ import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.table import Table
 
 from unicard.settings import Settings
 
 __all__ = [
     "UnicardSQLiteEngine",
+    "all_tables",
     "bind",
     "close_pools",
     "current_engine",
@@ -154,14 +156,21 @@ def bind(engine: Engine) -> None:
     from piccolo.apps.migrations.tables import Migration
 
     from unicard import piccolo_conf
-    from unicard.piccolo_app import TABLES
 
     piccolo_conf.DB = engine
-    for table in [*TABLES, Migration]:
+    for table in [*all_tables(), Migration]:
         table._meta.db = engine
     _engine = engine
     if isinstance(engine, UnicardSQLiteEngine):
         engine.enable_wal()
+
+
+def all_tables() -> list[type[Table]]:
+    """Every table of every registered Piccolo app (core, catalogue, rooms, …)."""
+    from unicard import piccolo_conf
+
+    return [table for app in piccolo_conf.APP_REGISTRY.app_configs.values()
+            for table in app.table_classes]
 
 
 def current_engine() -> Engine:
@@ -226,6 +235,6 @@ async def migrate() -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     current_engine()
-    result = await run_forwards(app_name="unicard", migration_id="all")
+    result = await run_forwards(app_name="all", migration_id="all")
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}")

@@ -8,4 +8,11 @@ from unicard.db import engine_from_settings
 from unicard.settings import get_settings
 
 DB = engine_from_settings(get_settings())
-APP_REGISTRY = AppRegistry(apps=["unicard.piccolo_app"])
+# One Piccolo app per domain package with tables, each with its own migrations folder.
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "unicard.piccolo_app",
+        "unicard.catalogue.piccolo_app",
+        "unicard.rooms.piccolo_app",
+    ]
+)
