@@ -110,5 +110,99 @@ def serve(host: str, port: int, log_level: str) -> None:
                 access_log=False)
 
 
+def _progress_bar() -> Progress:
+    return Progress("[progress.description]{task.description}", BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+
+
+def _write_pdf(job: Any, out: str, what: str) -> None:
+    from pathlib import Path
+
+    Path(out).write_bytes(job.pdf)
+    console.print(f"[green]{job.stats.items} {what}[/] on {job.stats.pages} pages → {out} "
+                  f"({len(job.pdf) / 1e6:.2f} MB, {job.stats.per_second:.0f}/s)")
+    for key, chars in job.stats.missing_glyphs:
+        console.print(f"[yellow]warning:[/] the font cannot draw {chars!r} for {key}")
+
+
+@main.group()
+def cards() -> None:
+    """Print reader cards as print-ready PDF."""
+
+
+@cards.command("print")
+@click.option("--branch", required=True, help="Issuing branch (its whole subtree).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Only cards issued on or after this date.")
+@click.option("--reader", "readers", multiple=True, help="Card number; repeat for several.")
+@click.option("--layout", type=click.Choice(["sheet", "single"]), default="sheet",
+              show_default=True)
+@click.option("--back/--no-back", default=False, help="Also print the back side.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+def cards_print(branch: str, since: Any, readers: tuple[str, ...], layout: str, back: bool,
+                out: str) -> None:
+    """Print reader cards: 10 up on A4 with crop marks, or one per page for card printers."""
+    from unicard.printing import print_reader_cards
+
+    settings = get_settings()
+
+    async def work() -> Any:
+        with _progress_bar() as bar:
+            task = bar.add_task("rendering cards", total=None)
+            return await print_reader_cards(
+                None, settings, branch, since=since.date() if since else None,
+                card_numbers=readers, layout=layout, with_back=back,  # type: ignore[arg-type]
+                on_total=lambda n: bar.update(task, total=n),
+                progress=lambda n: bar.update(task, completed=n))
+
+    _write_pdf(_run_reporting(settings, work), out, "cards")
+
+
+@main.group()
+def labels() -> None:
+    """Print spine and item barcode labels as print-ready PDF."""
+
+
+@labels.command("print")
+@click.option("--branch", required=True, help="Owning branch (its whole subtree).")
+@click.option("--kind", type=click.Choice(["barcode", "spine"]), default="barcode",
+              show_default=True)
+@click.option("--sheet", default="a4-3x8", show_default=True,
+              help="Label sheet layout (a4-3x8, a4-5x13).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Only items added on or after this date.")
+@click.option("--barcode", "barcodes", multiple=True, help="Item barcode; repeat for several.")
+@click.option("--skip", default=0, show_default=True, help="Cells already used on sheet 1.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+def labels_print(branch: str, kind: str, sheet: str, since: Any, barcodes: tuple[str, ...],
+                 skip: int, out: str) -> None:
+    """Print spine labels (call number in shelf lines) or item barcode labels."""
+    from unicard.printing import print_item_labels
+
+    settings = get_settings()
+
+    async def work() -> Any:
+        with _progress_bar() as bar:
+            task = bar.add_task("rendering labels", total=None)
+            return await print_item_labels(
+                None, settings, branch, kind=kind, sheet=sheet,  # type: ignore[arg-type]
+                since=since.date() if since else None, barcodes=barcodes, skip=skip,
+                on_total=lambda n: bar.update(task, total=n),
+                progress=lambda n: bar.update(task, completed=n))
+
+    _write_pdf(_run_reporting(settings, work), out, "labels")
+
+
+def _run_reporting(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    """Run a job and turn a refusal into a one-line error with its code, exit status 1."""
+    from unicard.errors import UnicardError
+
+    try:
+        return run_with_db(settings, work)
+    except UnicardError as exc:
+        console.print(f"[red]error ({exc.code}):[/] {exc.message}")
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":
     main()

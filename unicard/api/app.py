@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
 from unicard.api.orgs import OrgController
+from unicard.api.printing import PrintController
 from unicard.api.problems import exception_handlers
 from unicard.api.readers import ReaderController, ScanController
 from unicard.api.sessions import ReaderSessionController, StaffController
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
 
     return Litestar(
         route_handlers=[health, OrgController, ReaderController, ScanController,
-                        StaffController, ReaderSessionController],
+                        StaffController, ReaderSessionController, PrintController],
         exception_handlers=exception_handlers,
         lifespan=[database],
         state=State({"settings": settings, "clock": clock or SystemClock()}),
