@@ -24,7 +24,7 @@ from unicard.clock import NETWORK_TZ
 from unicard.db import read_transaction
 from unicard.errors import InvalidInput, NotFound, Unavailable
 from unicard.network.services import load_tree, require_org
-from unicard.network.tree import OrgTree
+from unicard.network.tree import NetworkTree
 from unicard.readers.permissions import Action, StaffPrincipal, ensure_allowed
 from unicard.readers.tables import Card
 from unicard.settings import Settings
@@ -56,7 +56,7 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, NETWORK_TZ)
 
 
-async def reader_cards(tree: OrgTree, branch: str, since: date | None,
+async def reader_cards(tree: NetworkTree, branch: str, since: date | None,
                        card_numbers: Sequence[str]) -> list[ReaderCard]:
     """Current cards issued in the branch's subtree (since a date), or the named cards;
     a replaced card prints with its new number because only current cards are chosen."""
@@ -120,7 +120,7 @@ async def print_reader_cards(staff: StaffPrincipal | None, settings: Settings, b
                                             with_back=with_back, progress=progress))
 
 
-async def item_labels(tree: OrgTree, branch: str, since: date | None,
+async def item_labels(tree: NetworkTree, branch: str, since: date | None,
                       barcodes: Sequence[str], kind: str) -> list[SpineLabel | ItemLabel]:
     query = Item.select(Item.barcode, Item.call_number, Item.shelving_location,
                         Item.home_org.code.as_alias("home"))

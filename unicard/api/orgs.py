@@ -22,13 +22,13 @@ from unicard.api.schemas import (
 )
 from unicard.network import services
 from unicard.network.policy import ANY
-from unicard.network.tree import OrgTree
+from unicard.network.tree import NetworkTree
 from unicard.readers.permissions import StaffPrincipal
 
 __all__ = ["OrgController"]
 
 
-def org_out(tree: OrgTree, code: str, with_children: bool = False) -> OrgOut:
+def org_out(tree: NetworkTree, code: str, with_children: bool = False) -> OrgOut:
     node = tree.node(code)
     calendar = tree.calendar(code)
     hours_from, closed_from = tree.calendar_source(code)

@@ -23,7 +23,7 @@ from unicard.network.policy import (
     explain_policy,
 )
 from unicard.network.tables import Org, PolicyRule, ReaderCategory
-from unicard.network.tree import OrgKind, OrgNode, OrgTree
+from unicard.network.tree import NetworkTree, OrgKind, OrgNode
 from unicard.readers.permissions import Action, StaffPrincipal, ensure_allowed
 
 __all__ = [
@@ -74,22 +74,22 @@ def _node_from_row(row: dict[str, Any], parent_code: str | None) -> OrgNode:
     )
 
 
-async def load_tree() -> OrgTree:
+async def load_tree() -> NetworkTree:
     """The whole network in memory; callers already inside a transaction join it."""
     rows = await Org.select(
         Org.id, Org.code, Org.parent, Org.kind, Org.name_zh, Org.name_en, Org.hours,
         Org.closed_days, Org.accepts_holds, Org.latitude, Org.longitude,
     )
     code_of = {row["id"]: row["code"] for row in rows}
-    return OrgTree(_node_from_row(row, code_of.get(row["parent"])) for row in rows)
+    return NetworkTree(_node_from_row(row, code_of.get(row["parent"])) for row in rows)
 
 
-async def get_tree() -> OrgTree:
+async def get_tree() -> NetworkTree:
     async with read_transaction():
         return await load_tree()
 
 
-def require_org(tree: OrgTree, code: str, where: str = "org") -> OrgNode:
+def require_org(tree: NetworkTree, code: str, where: str = "org") -> OrgNode:
     if code not in tree:
         raise NotFound(f"no org with code {code!r} ({where})", code="org-not-found", org=code)
     return tree.node(code)
@@ -109,7 +109,7 @@ def _validate_calendar(hours: Any, closed: Any) -> None:
         raise InvalidInput(str(exc), code="calendar-invalid", where=exc.where) from None
 
 
-def _validate_new_org(cmd: NewOrg, tree: OrgTree) -> None:
+def _validate_new_org(cmd: NewOrg, tree: NetworkTree) -> None:
     if not _CODE.match(cmd.code):
         raise InvalidInput(
             f"org code {cmd.code!r} must be 1–32 upper-case letters, digits, '-' or '_'",

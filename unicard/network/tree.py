@@ -1,4 +1,4 @@
-"""The org tree as plain data: paths, subtrees, inherited calendars.
+"""The network as loaded from the org table: structure plus names, calendars, coordinates.
 
 Loaded once per use case from the org table (a few hundred rows) and queried in memory.
 """
@@ -11,8 +11,9 @@ from enum import StrEnum
 from typing import Any
 
 from unicard.network.calendar import Calendar, parse_closed_days, parse_weekly_hours
+from unicard.network.topology import OrgTree
 
-__all__ = ["OrgKind", "OrgNode", "OrgTree"]
+__all__ = ["NetworkTree", "OrgKind", "OrgNode"]
 
 
 class OrgKind(StrEnum):
@@ -38,49 +39,25 @@ class OrgNode:
     longitude: float | None = None
 
 
-class OrgTree:
-    """Read-only view of the whole network."""
+class NetworkTree(OrgTree):
+    """The whole network: the tree's structure (paths, distance, systems) plus each node's
+    names, kind, calendar and coordinates."""
 
     def __init__(self, nodes: Iterable[OrgNode]) -> None:
         self._nodes = {node.code: node for node in nodes}
+        super().__init__({code: node.parent_code for code, node in self._nodes.items()})
         self._children: dict[str | None, list[str]] = {}
         for node in self._nodes.values():
             self._children.setdefault(node.parent_code, []).append(node.code)
-        self._paths: dict[str, tuple[str, ...]] = {}
-
-    def __contains__(self, code: object) -> bool:
-        return code in self._nodes
 
     def __iter__(self) -> Iterator[OrgNode]:
         return iter(self._nodes.values())
-
-    def __len__(self) -> int:
-        return len(self._nodes)
 
     def node(self, code: str) -> OrgNode:
         return self._nodes[code]
 
     def children(self, code: str | None) -> list[str]:
         return list(self._children.get(code, []))
-
-    def path(self, code: str) -> tuple[str, ...]:
-        """The node, then its parent, up to the root (desk first, as policy lookup walks)."""
-        cached = self._paths.get(code)
-        if cached is not None:
-            return cached
-        chain: list[str] = []
-        current: str | None = code
-        while current is not None:
-            if current in chain:
-                raise ValueError(f"org tree has a cycle through {current}")
-            chain.append(current)
-            current = self._nodes[current].parent_code
-        result = tuple(chain)
-        self._paths[code] = result
-        return result
-
-    def is_within(self, code: str, ancestor: str) -> bool:
-        return ancestor in self.path(code)
 
     def subtree(self, code: str) -> list[str]:
         found, stack = [], [code]
@@ -95,12 +72,9 @@ class OrgTree:
 
     def calendar(self, code: str) -> Calendar:
         """Hours and closed days each come from the nearest node that sets them."""
-        hours = next((self._nodes[c].hours for c in self.path(code) if self._nodes[c].hours), None)
-        closed = next(
-            (self._nodes[c].closed_days for c in self.path(code)
-             if self._nodes[c].closed_days is not None),
-            (),
-        )
+        hours_from, closed_from = self.calendar_source(code)
+        hours = self._nodes[hours_from].hours if hours_from else None
+        closed = self._nodes[closed_from].closed_days if closed_from else None
         return Calendar(parse_weekly_hours(hours or {}), parse_closed_days(closed or ()))
 
     def calendar_source(self, code: str) -> tuple[str | None, str | None]:
