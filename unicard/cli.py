@@ -204,5 +204,13 @@ def _run_reporting(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
         raise SystemExit(1) from None
 
 
+def _register_domain_commands() -> None:
+    from unicard.catalogue.cli import catalogue
+
+    main.add_command(catalogue)
+
+
+_register_domain_commands()
+
 if __name__ == "__main__":
     main()

@@ -9,6 +9,7 @@ from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
+from unicard.api.catalogue import CatalogueController
 from unicard.api.orgs import OrgController
 from unicard.api.printing import PrintController
 from unicard.api.problems import exception_handlers
@@ -43,7 +44,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
 
     return Litestar(
         route_handlers=[health, OrgController, ReaderController, ScanController,
-                        StaffController, ReaderSessionController, PrintController],
+                        StaffController, ReaderSessionController, PrintController,
+                        CatalogueController],
         exception_handlers=exception_handlers,
         lifespan=[database],
         state=State({"settings": settings, "clock": clock or SystemClock()}),
