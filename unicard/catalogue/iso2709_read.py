@@ -390,7 +390,7 @@ def _odd_field(
 _CONTROL_TAGS = frozenset(f"{i:03d}" for i in range(1, 10)) | {"000"}
 _GOOD_TAGS: set[str] = set()
 _VALID_INDICATORS = {a + b: indicators(a + b) for a in INDICATOR_CHARS for b in INDICATOR_CHARS}
-_BAD_CODE = re.compile("\x1f[^0-9A-Za-z\x1e\x1f]")
+_BAD_CODE = re.compile(rb"\x1f[^0-9A-Za-z\x1e\x1f]")
 _new_field = Field.__new__
 _new_lazy = LazyField.__new__
 
@@ -522,9 +522,10 @@ def _parse_fast(
             field._text = field_text[3:]
             field.control_field = False
         append(field)
-    found = _BAD_CODE.search(text)
+    found = _BAD_CODE.search(area)
     if found is not None:
-        bad.append(f"subfield code {found.group()[1:]!r}")
+        code = area[found.start() + 1 :].decode(encoding, "replace")[:1]
+        bad.append(f"subfield code {code!r}")
     if bad:
         problems.append(f"{WARNING}invalid {', '.join(bad[:5])}")
     leader = normalise_leader(leader, flavour, problems)

@@ -142,7 +142,9 @@ def map_marc21(record: Record) -> BibFields:
         marc_field_count=len(record.fields),
     )
 
-    fixed = _control(index, "008") or ""
+    # Fixed-length data: positions matter, so never strip it.
+    fixed_field = _first(index, "008")
+    fixed = (fixed_field.data or "") if fixed_field is not None else ""
     language = fixed[35:38] if len(fixed) >= 38 else ""
     if not (language.isascii() and language.isalpha()):
         lang_field = _first(index, "041")

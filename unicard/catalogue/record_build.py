@@ -208,6 +208,20 @@ def check_record(record: Record, flavour: Flavour, problems: list[str]) -> None:
     check_fixed_fields(record, flavour, problems)
 
 
+def _first_a(fld: Field) -> str | None:
+    """$a without turning an untouched LazyField into Subfield tuples."""
+    text = fld.raw_subfields() if isinstance(fld, LazyField) else None
+    if text is not None:
+        for part in text.split("\x1f"):
+            if part[:1] == "a":
+                return part[1:]
+        return None
+    for code, value in fld.subfields:
+        if code == "a":
+            return value
+    return None
+
+
 def check_fixed_fields(record: Record, flavour: Flavour, problems: list[str]) -> None:
     """Warnings about leader values and the length of 008 (MARC 21) or 100 $a (UNIMARC)."""
     leader = str(record.leader)
@@ -229,7 +243,7 @@ def check_fixed_fields(record: Record, flavour: Flavour, problems: list[str]) ->
     else:
         for fld in record.fields:
             if fld.tag == "100" and not fld.control_field:
-                value = next((v for c, v in fld.subfields if c == "a"), None)
+                value = _first_a(fld)
                 if value is not None and len(value) != 36:
                     problems.append(f"{WARNING}100 $a has {len(value)} characters, expected 36")
                 break

@@ -149,3 +149,12 @@ def test_empty_stream_reads_nothing() -> None:
     assert reader.summary.read == 0
     whitespace = read_marc(io.BytesIO(b"\r\n\r\n"))
     assert list(whitespace) == [] and whitespace.summary.file_problems == []
+
+
+def test_items_unpack_as_index_offset_record_problems() -> None:
+    data = encode_iso2709(_chinese_record(7), Flavour.UNIMARC) * 2
+    reader = read_marc(io.BytesIO(data))
+    unpacked = [tuple(item) for item in reader]
+    assert [(i, o, p) for i, o, _r, p in unpacked] == [(0, 0, []), (1, len(data) // 2, [])]
+    assert unpacked[1][2]["001"].data == "CN00000007"  # type: ignore[index]
+    assert reader.summary.as_dict()["read"] == 2
