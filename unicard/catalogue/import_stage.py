@@ -92,7 +92,7 @@ def _rejected(report: dict[str, Any], problems: list[str], reason: str) -> dict[
 
 
 def prepare_record(read: RecordRead, file: str, options: ImportOptions,
-                   reports: list[dict[str, Any]]) -> Incoming | None:
+                   reports: list[dict[str, Any]], raw: bytes | None = None) -> Incoming | None:
     """Map one record; None (with a report) when it cannot become a catalogue record."""
     report = {"file": file, "index": read.index, "offset": read.offset}
     record = read.record
@@ -114,7 +114,8 @@ def prepare_record(read: RecordRead, file: str, options: ImportOptions,
         reports.append(_rejected(report, read.problems, "no title"))
         return None
     problems = list(read.problems)
-    marc = encode_iso2709(record, flavour, problems)
+    # A clean UTF-8 record is stored as the bytes it came in; others are re-encoded.
+    marc = raw if raw is not None else encode_iso2709(record, flavour, problems)
     source = options.source or bib.control_source or f"branch:{options.branch}"
     control = bib.control_number or "sha1:" + hashlib.sha1(marc).hexdigest()
     if read.status == "repaired" or any(p.startswith("repaired") for p in problems):
@@ -142,14 +143,29 @@ def record_columns(flavour: Flavour, marc: bytes, bib: BibFields,
     )
 
 
+def _raw_record(block: bytes | None, read: RecordRead) -> bytes | None:
+    """The record's own bytes when they can be stored unchanged: read cleanly, UTF-8, and
+    the leader's length lands on the record terminator."""
+    if block is None or read.status != "ok" or read.problems or read.encoding != "utf-8":
+        return None
+    head = block[read.offset:read.offset + 5]
+    if not head.isdigit():
+        return None
+    end = read.offset + int(head)
+    if end > len(block) or block[end - 1:end] != _TERMINATOR:
+        return None
+    return block[read.offset:end]
+
+
 def _prepare_stream(stream: io.BufferedIOBase | io.BytesIO, file: str,
-                    options: ImportOptions, syntax: str | None = None) -> Chunk:
+                    options: ImportOptions, syntax: str | None = None,
+                    block: bytes | None = None) -> Chunk:
     chunk = Chunk()
     reader = read_marc(stream, flavour=options.flavour, encoding=options.encoding,
                        syntax=syntax)  # type: ignore[arg-type]
     for read in reader:
         chunk.read += 1
-        incoming = prepare_record(read, file, options, chunk.reports)
+        incoming = prepare_record(read, file, options, chunk.reports, _raw_record(block, read))
         if incoming is not None:
             chunk.incoming.append(incoming)
     chunk.repaired = reader.summary.repaired
@@ -159,7 +175,7 @@ def _prepare_stream(stream: io.BufferedIOBase | io.BytesIO, file: str,
 
 def _prepare_block(block: bytes, file: str, options: ImportOptions) -> Chunk:
     """Worker entry point: one block of whole ISO 2709 records, offsets relative to it."""
-    return _prepare_stream(io.BytesIO(block), file, options, "iso2709")
+    return _prepare_stream(io.BytesIO(block), file, options, "iso2709", block)
 
 
 def _blocks(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -202,10 +218,18 @@ def prepared_chunks(path: Path, options: ImportOptions) -> Iterator[Chunk]:
     with path.open("rb") as stream:
         syntax = sniff_syntax(stream.read(4096))
     workers = _worker_count(options)
-    if syntax != "iso2709" or workers <= 1 or path.stat().st_size < 2 * _BLOCK_BYTES:
+    if syntax != "iso2709":
         with path.open("rb") as stream:
             chunk = _prepare_stream(stream, str(path), options)
             chunk.end_offset = path.stat().st_size
+            yield chunk
+        return
+    if workers <= 1 or path.stat().st_size < 2 * _BLOCK_BYTES:
+        index_base = 0
+        for offset, block in _blocks(path):
+            chunk = _shift(_prepare_block(block, str(path), options), index_base, offset)
+            chunk.end_offset = offset + len(block)
+            index_base += chunk.read
             yield chunk
         return
     context = multiprocessing.get_context("forkserver")
