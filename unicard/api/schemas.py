@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
+
+from unicard.readers.services import ReaderRecord
 
 __all__ = [
     "CardReplaceIn",
@@ -17,7 +19,6 @@ __all__ = [
     "PolicyOut",
     "PolicyRuleIn",
     "ReaderBlockIn",
-    "ReaderOut",
     "ReaderPatch",
     "ReaderSignInIn",
     "RegisterIn",
@@ -135,25 +136,6 @@ class ReaderPatch(_In):
     pin: str | UnsetType = UNSET
 
 
-class ReaderOut(msgspec.Struct, kw_only=True):
-    id: int
-    card_number: str
-    name: str
-    id_number_masked: str
-    birth_date: date | None
-    sex: str
-    phone: str
-    email: str
-    category: str
-    home_org: str
-    registered_at: datetime
-    expires_on: date
-    status: str
-    block_reason: str
-    fines_owed: str
-    advice: list[str] = []
-
-
 class ReaderBlockIn(_In):
     reason: str
 
@@ -166,7 +148,7 @@ class CardReplaceIn(_In):
 class ScanOut(msgspec.Struct):
     kind: str
     code: str
-    reader: ReaderOut | None = None
+    reader: ReaderRecord | None = None
 
 
 class StaffLoginIn(_In):

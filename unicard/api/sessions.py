@@ -15,9 +15,7 @@ from unicard.api.auth import (
     current_staff,
     token_of,
 )
-from unicard.api.readers import reader_out
 from unicard.api.schemas import (
-    ReaderOut,
     ReaderSignInIn,
     SessionOut,
     StaffIn,
@@ -27,6 +25,7 @@ from unicard.api.schemas import (
 from unicard.readers import services as readers
 from unicard.readers import staff as staff_services
 from unicard.readers.permissions import StaffPrincipal
+from unicard.readers.services import ReaderRecord
 
 __all__ = ["ReaderSessionController", "StaffController"]
 
@@ -88,5 +87,5 @@ class ReaderSessionController(Controller):
 
     @get("/me", dependencies={"reader_id": Provide(current_reader_id)},
          summary="The signed-in reader's own account")
-    async def me(self, reader_id: int, state: State) -> ReaderOut:
-        return reader_out(await readers.reader_by_id(reader_id, state.clock))
+    async def me(self, reader_id: int, state: State) -> ReaderRecord:
+        return await readers.reader_by_id(reader_id, state.clock)
