@@ -206,8 +206,10 @@ def _run_reporting(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
 
 def _register_domain_commands() -> None:
     from unicard.catalogue.cli import catalogue
+    from unicard.search.cli import search
 
     main.add_command(catalogue)
+    main.add_command(search)
 
 
 _register_domain_commands()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,9 +15,12 @@ from unicard.api.orgs import OrgController
 from unicard.api.printing import PrintController
 from unicard.api.problems import exception_handlers
 from unicard.api.readers import ReaderController, ScanController
+from unicard.api.search import SearchController
 from unicard.api.sessions import ReaderSessionController, StaffController
 from unicard.clock import Clock, SystemClock
 from unicard.db import bind, close_pools, current_engine, engine_from_settings, open_pools
+from unicard.search.engine import open_search_engine
+from unicard.search.sync import run_outbox_worker
 from unicard.settings import Settings, get_settings
 
 __all__ = ["create_app"]
@@ -42,12 +46,26 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         finally:
             await close_pools(engine)
 
+    @asynccontextmanager
+    async def search(app: Litestar) -> AsyncIterator[None]:
+        """The search engine and the outbox worker that keeps it current."""
+        app.state.search = open_search_engine(settings)
+        stop = asyncio.Event()
+        worker = asyncio.create_task(
+            run_outbox_worker(app.state.search, app.state.clock, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await worker
+            app.state.search.close()
+
     return Litestar(
         route_handlers=[health, OrgController, ReaderController, ScanController,
                         StaffController, ReaderSessionController, PrintController,
-                        CatalogueController],
+                        CatalogueController, SearchController],
         exception_handlers=exception_handlers,
-        lifespan=[database],
+        lifespan=[database, search],
         state=State({"settings": settings, "clock": clock or SystemClock()}),
         openapi_config=OpenAPIConfig(title="unicard", version="0.1.0",
                                      description="One card for a library and culture network"),

@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 
+from search_index import InvalidQuery, SearchUnavailable
 from unicard.errors import (
     Conflict,
     Forbidden,
@@ -85,8 +86,22 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
                             "the server failed; nothing was saved", request.url.path)
 
 
+def _search_unavailable(request: Request[Any, Any, Any],
+                        exc: SearchUnavailable) -> Response[Any]:
+    return problem_response(503, "search-unavailable", "Search is temporarily unavailable",
+                            "search is temporarily unavailable; borrowing and returning work "
+                            "as usual", request.url.path, {"engine": exc.engine})
+
+
+def _invalid_query(request: Request[Any, Any, Any], exc: InvalidQuery) -> Response[Any]:
+    return problem_response(400, "invalid-search-query", "Invalid search", str(exc),
+                            request.url.path, {"field": exc.field})
+
+
 exception_handlers: dict[Any, Any] = {
     UnicardError: _domain,
+    SearchUnavailable: _search_unavailable,
+    InvalidQuery: _invalid_query,
     ValidationException: _validation,
     NotFoundException: _not_found,
     HTTPException: _http,

@@ -1,0 +1,120 @@
+"""Document → index row for the embedded engine; a top-level function so worker processes
+can run it (analysis is the costly half of a build, SQLite inserts the other)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import msgspec
+
+from search_index.fields import clc_key, clc_top, decade, subject_key
+from search_index.model import Document
+from search_index.text import (
+    analyse_field,
+    call_number_key,
+    exact_key,
+    isbn13,
+    marc_pinyin_tokens,
+    normalize,
+)
+
+__all__ = ["COLUMNS", "WEIGHTS", "Row", "analyse", "analyse_encoded", "encode_batch", "vocabulary"]
+
+#: FTS5 columns and their BM25 weights: title above author above subject above notes.
+#: ``*_chars`` hold single Chinese characters (short queries match inside words as a phrase);
+#: ``*_py`` hold pinyin syllables, full pinyin and initials.
+_COLUMN_WEIGHTS: tuple[tuple[str, float], ...] = (
+    ("title", 10.0),
+    ("title_chars", 6.0),
+    ("title_py", 5.0),
+    ("authors", 5.0),
+    ("authors_chars", 3.0),
+    ("authors_py", 3.0),
+    ("subjects", 3.0),
+    ("subjects_chars", 1.5),
+    ("notes", 1.0),  # notes and publisher
+)
+COLUMNS = tuple(c for c, _ in _COLUMN_WEIGHTS)
+WEIGHTS = tuple(w for _, w in _COLUMN_WEIGHTS)
+_MIN_VOCAB_LEN = 3
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(list[Document])
+
+
+class Row(NamedTuple):
+    id: str
+    fts: tuple[str, ...]
+    material_type: str | None
+    language: str | None
+    year: int | None
+    decade: int | None
+    clc: str | None
+    clc_top: str | None
+    title_sort: str
+    title_key: str
+    body: bytes
+    held_by: tuple[str, ...]
+    available_at: frozenset[str]
+    codes: tuple[str, ...]
+    subjects: tuple[str, ...]
+
+
+def analyse(doc: Document) -> Row:
+    sort_parts: list[str] = []
+    title, title_chars, title_py = analyse_field(
+        normalize(doc.title), chars=True, pinyin=True, sort_parts=sort_parts
+    )
+    if doc.title_pinyin:
+        title_py = " ".join([title_py, *marc_pinyin_tokens(doc.title_pinyin)])
+    authors, authors_chars, authors_py = analyse_field(
+        normalize("  ".join(doc.authors)), chars=True, pinyin=True
+    )
+    subjects, subjects_chars, _ = analyse_field(normalize("  ".join(doc.subjects)), chars=True)
+    # Notes get plain segmentation: they are long, and extra sub-words there cost index
+    # size and build time for little recall (short queries are served by the *_chars columns).
+    notes, _, _ = analyse_field(normalize(f"{doc.notes}  {doc.publisher}"), for_search=False)
+    fts = (
+        title, title_chars, title_py, authors, authors_chars, authors_py,
+        subjects, subjects_chars, notes,
+    )
+    codes = {isbn13(i) or call_number_key(i) for i in doc.isbns}
+    codes.update(call_number_key(c) for c in doc.call_numbers)
+    return Row(
+        id=doc.id,
+        fts=fts,
+        material_type=doc.material_type,
+        language=doc.language,
+        year=doc.year,
+        decade=decade(doc.year),
+        clc=clc_key(doc.clc) if doc.clc else None,
+        clc_top=clc_top(doc.clc),
+        title_sort=" ".join(sort_parts),
+        title_key=exact_key(doc.title),
+        body=_encoder.encode(doc),
+        held_by=tuple(dict.fromkeys([*doc.held_by, *doc.available_at])),
+        available_at=frozenset(doc.available_at),
+        codes=tuple(sorted(c for c in codes if c)),
+        subjects=tuple(dict.fromkeys(subject_key(s) for s in doc.subjects if s.strip())),
+    )
+
+
+def vocabulary(row: Row) -> set[str]:
+    """Latin words of an analysed row, for the typo vocabulary (bulk builds read it from
+    the FTS index instead, once at the end)."""
+    return {
+        t
+        for i in (0, 2, 3, 5, 6, 8)
+        for t in row.fts[i].split()
+        if len(t) >= _MIN_VOCAB_LEN and t.isascii() and t.isalpha()
+    }
+
+
+def analyse_encoded(batch: bytes) -> list[Row]:
+    """Analyse a JSON-encoded batch of documents (what the build sends to worker processes:
+    one encode/decode per batch is far cheaper than pickling documents one by one)."""
+    return [analyse(d) for d in _decoder.decode(batch)]
+
+
+def encode_batch(docs: list[Document]) -> bytes:
+    return _encoder.encode(docs)

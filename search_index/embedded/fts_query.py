@@ -1,0 +1,79 @@
+"""Query text → FTS5 MATCH expression (plus the words to highlight).
+
+Every query word must match (AND). A Chinese word matches as an indexed word or as a phrase
+of single characters (marked tokens found only in titles, names and subjects: so 红楼 finds
+红楼梦 and 梦 finds it too). A Latin word matches as itself, as one of its typo variants or,
+in the pinyin columns, as pinyin (hongloumeng, hlm). The last word also matches as a prefix
+(search as you type) from its second letter on; two or three letters stand for their most
+common completions. User text never reaches FTS5 syntax: every token is quoted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from search_index import typo
+from search_index.text import CHAR_MARK, normalize, segment, split_runs
+
+__all__ = ["CompiledText", "compile_text"]
+
+#: (word, is_last_word) -> indexed terms within the word's typo budget.
+TypoLookup = Callable[[str, bool], list[str]]
+#: Short Latin prefix -> its most common completions in the index.
+PrefixLookup = Callable[[str], list[str]]
+#: Latin prefixes shorter than this are expanded from the vocabulary (FTS5 has no prefix
+#: index here); longer ones cover few terms and are left to FTS5's own prefix query.
+SHORT_PREFIX = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class CompiledText:
+    match: str | None  # None: no searchable word in the text
+    needles: tuple[str, ...]  # normalised words to mark in highlights
+
+
+def _quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def query_words(text: str) -> list[tuple[bool, str]]:
+    """(is_chinese, word) in query order, after the same normalisation documents get."""
+    out: list[tuple[bool, str]] = []
+    for han, run in split_runs(normalize(text)):
+        if han:
+            out.extend((True, w) for w in segment(run))
+        else:
+            out.append((False, run))
+    return out
+
+
+def compile_text(
+    text: str, typos: TypoLookup | None = None, prefixes: PrefixLookup | None = None
+) -> CompiledText:
+    qwords = query_words(text)
+    clauses: list[str] = []
+    needles: list[str] = []
+    for i, (han, word) in enumerate(qwords):
+        last = i == len(qwords) - 1
+        needles.append(word)
+        # One Latin letter as a prefix would expand to a sizeable share of the vocabulary;
+        # it is matched as a word until a second letter is typed.
+        prefix = last and (han or len(word) >= 2)
+        short = prefix and not han and len(word) < SHORT_PREFIX and prefixes is not None
+        term = _quote(word) + ("*" if prefix and not short else "")
+        if han:
+            chars = _quote(" ".join(CHAR_MARK + c for c in word))
+            clauses.append(f"({term} OR {chars})")
+            continue
+        alts = [term]
+        if short and prefixes is not None:
+            alts.extend(_quote(t) for t in prefixes(word) if t != word)
+        if typos is not None and typo.budget(word):
+            variants = typos(word, last)
+            alts.extend(_quote(v) for v in variants)
+            needles.extend(variants)
+        clauses.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
+    if not clauses:
+        return CompiledText(None, ())
+    return CompiledText(" AND ".join(clauses), tuple(dict.fromkeys(needles)))

@@ -1,0 +1,74 @@
+"""The outbox keeps the search engine current, and loses nothing while the engine is down."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from search_index import Query, SearchUnavailable, open_engine
+from unicard.bulk import fetch
+from unicard.catalogue.services import (
+    NewItem,
+    RecordInput,
+    create_item,
+    create_record,
+    update_item,
+)
+from unicard.db import read_transaction
+from unicard.search.sync import drain_outbox, outbox_backlog, reindex
+
+
+async def pending_attempts() -> list[int]:
+    async with read_transaction():
+        rows = await fetch("SELECT attempts FROM outbox WHERE processed_at IS NULL")
+    return [row["attempts"] for row in rows]
+
+
+async def test_catalogue_changes_reach_search_through_the_outbox(network, clock, tmp_path):
+    engine = open_engine(index_path=tmp_path / "index" / "search.sqlite3")
+    librarian = network.east_librarian
+    record = await create_record(RecordInput(title="红楼梦", authors=("曹雪芹",),
+                                             isbns=("9787020002207",)), librarian, clock)
+    item = await create_item(record["id"], NewItem(branch="EAST-B1"), librarian, clock)
+    while await drain_outbox(engine, clock):
+        pass
+    assert await outbox_backlog() == 0
+    found = engine.search(Query(text="hlm", available_at="EAST"))
+    assert [hit.id for hit in found.hits] == [str(record["id"])]
+
+    await update_item(item["barcode"], {"status": "missing"}, librarian, clock)
+    await drain_outbox(engine, clock)
+    assert engine.search(Query(text="红楼梦", available_at="EAST")).total == 0
+    assert engine.search(Query(text="红楼梦", held_by="NET")).total == 1
+    engine.close()
+
+
+async def test_engine_down_keeps_the_outbox_and_catches_up(network, clock, tmp_path):
+    index_dir = tmp_path / "index"
+    engine = open_engine(index_path=index_dir / "search.sqlite3")
+    librarian = network.east_librarian
+    shutil.rmtree(index_dir)  # the index volume went away
+    record = await create_record(RecordInput(title="西游记", authors=("吴承恩",)), librarian,
+                                 clock)
+    with pytest.raises(SearchUnavailable):
+        await drain_outbox(engine, clock)
+    assert await pending_attempts() == [1]  # kept, and the failed attempt counted
+    engine.close()
+    index_dir.mkdir()
+    back = open_engine(index_path=index_dir / "search.sqlite3")
+    assert await drain_outbox(back, clock) == 1
+    assert await outbox_backlog() == 0
+    assert back.search(Query(text="xyj")).hits[0].id == str(record["id"])
+    back.close()
+
+
+async def test_reindex_rebuilds_from_the_database(network, clock, tmp_path):
+    engine = open_engine(index_path=tmp_path / "search.sqlite3")
+    for title in ("三国演义", "水浒传", "平凡的世界"):
+        await create_record(RecordInput(title=title), network.east_librarian, clock)
+    seen: list[int] = []
+    assert await reindex(engine, seen.append, batch=2) == 3
+    assert engine.count() == 3 and seen
+    assert engine.search(Query(text="水浒")).total == 1
+    engine.close()

@@ -1,0 +1,147 @@
+"""Keeping the search engine in step with the catalogue: the outbox worker and reindex.
+
+Catalogue and circulation changes write an outbox row (topic "record", key = record id) in
+their own transaction. The worker reads a batch, builds whole documents from the database,
+upserts them (deleting records that no longer exist), and only then marks the rows done; if
+the engine is down the rows stay and are retried with back-off, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from search_index import Document, SearchEngine, SearchUnavailable
+from unicard.bulk import execute, fetch, placeholders
+from unicard.clock import Clock
+from unicard.db import read_transaction, write_transaction
+from unicard.network.services import load_tree
+from unicard.network.topology import OrgTree
+from unicard.search.documents import build_document
+
+__all__ = ["documents_for", "drain_outbox", "outbox_backlog", "reindex", "run_outbox_worker"]
+
+log = logging.getLogger("unicard.search")
+
+_RECORD_FIELDS = ("id, title, title_pinyin, authors, subjects, summary, series, responsibility, "
+                  "publisher, year, language, material_type, clc, isbns")
+_ITEM_FIELDS = ("SELECT i.record, i.status, i.not_for_loan, i.call_number, h.code AS home_org, "
+                "c.code AS current_org FROM item i JOIN org h ON h.id = i.home_org "
+                "JOIN org c ON c.id = i.current_org")
+
+
+async def documents_for(record_ids: Sequence[int], tree: OrgTree) -> tuple[list[Document],
+                                                                          list[str]]:
+    """Whole documents for these records, and the ids that no longer exist (to delete)."""
+    if not record_ids:
+        return [], []
+    marks = placeholders(len(record_ids))
+    records = await fetch(f"SELECT {_RECORD_FIELDS} FROM bib_record WHERE id IN ({marks})",
+                          list(record_ids))
+    items = await fetch(f"{_ITEM_FIELDS} WHERE i.record IN ({marks})", list(record_ids))
+    by_record: dict[int, list[dict[str, Any]]] = {}
+    for item in items:
+        by_record.setdefault(item["record"], []).append(item)
+    docs = [build_document(r, by_record.get(r["id"], []), tree) for r in records]
+    found = {r["id"] for r in records}
+    return docs, [str(i) for i in record_ids if i not in found]
+
+
+async def outbox_backlog() -> int:
+    async with read_transaction():
+        rows = await fetch("SELECT COUNT(*) AS n FROM outbox WHERE processed_at IS NULL")
+    return int(rows[0]["n"])
+
+
+async def drain_outbox(engine: SearchEngine, clock: Clock, batch: int = 500) -> int:
+    """Deliver one batch; returns how many outbox rows were completed (0 when empty)."""
+    async with read_transaction():
+        rows = await fetch("SELECT id, key FROM outbox WHERE processed_at IS NULL AND "
+                           "topic = 'record' ORDER BY id LIMIT ?", (batch,))
+        if not rows:
+            return 0
+        ids = sorted({int(row["key"]) for row in rows})
+        tree = await load_tree()
+        docs, gone = await documents_for(ids, tree)
+    row_ids = [row["id"] for row in rows]
+    try:
+        if docs:
+            await asyncio.to_thread(engine.upsert, docs)
+        if gone:
+            await asyncio.to_thread(engine.delete, gone)
+    except SearchUnavailable:
+        async with write_transaction():
+            await execute(f"UPDATE outbox SET attempts = attempts + 1 WHERE id IN "
+                          f"({placeholders(len(row_ids))})", row_ids)
+        raise
+    async with write_transaction():
+        await execute(f"UPDATE outbox SET processed_at = ? WHERE id IN "
+                      f"({placeholders(len(row_ids))})", [clock.now(), *row_ids])
+    return len(row_ids)
+
+
+async def run_outbox_worker(engine: SearchEngine, clock: Clock, stop: asyncio.Event,
+                            interval: float = 0.25, max_backoff: float = 30.0) -> None:
+    """Drain continuously until `stop` is set; back off while the engine is unavailable."""
+    delay = interval
+    while not stop.is_set():
+        try:
+            while await drain_outbox(engine, clock):
+                delay = interval
+            await execute_cleanup(clock)
+        except SearchUnavailable as exc:
+            delay = min(max_backoff, max(delay * 2, 1.0))
+            log.warning("search engine unavailable, retrying in %.0f s: %s", delay, exc)
+        except Exception:  # the worker must survive anything and keep the outbox
+            delay = min(max_backoff, max(delay * 2, 1.0))
+            log.exception("outbox worker failed; retrying in %.0f s", delay)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=delay)
+
+
+async def execute_cleanup(clock: Clock, keep_hours: int = 24) -> None:
+    """Delivered rows are kept a day for diagnosis, then removed."""
+    from datetime import timedelta
+
+    async with write_transaction():
+        await execute("DELETE FROM outbox WHERE processed_at IS NOT NULL AND processed_at < ?",
+                      (clock.now() - timedelta(hours=keep_hours),))
+
+
+async def reindex(engine: SearchEngine, progress: Callable[[int], None] | None = None,
+                  batch: int = 1000) -> int:
+    """Rebuild the whole index from the database without downtime (the engine builds aside
+    and swaps). Documents are read in batches on the event loop and handed to the engine,
+    which runs in a thread."""
+    loop = asyncio.get_running_loop()
+    async with read_transaction():
+        tree = await load_tree()
+        started = (await fetch("SELECT COALESCE(MAX(id), 0) AS n FROM outbox"))[0]["n"]
+
+    async def next_batch(after: int) -> tuple[list[Document], int]:
+        async with read_transaction():
+            rows = await fetch("SELECT id FROM bib_record WHERE id > ? ORDER BY id LIMIT ?",
+                               (after, batch))
+            if not rows:
+                return [], after
+            ids = [row["id"] for row in rows]
+            docs, _ = await documents_for(ids, tree)
+        return docs, ids[-1]
+
+    def documents() -> Iterator[Document]:
+        after = 0
+        while True:
+            docs, after = asyncio.run_coroutine_threadsafe(next_batch(after), loop).result()
+            if not docs:
+                return
+            yield from docs
+
+    count = await asyncio.to_thread(engine.reindex, documents(), progress)
+    # Changes delivered while the new index was built may have reached only the old one
+    # (Meilisearch builds aside); hand them to the worker again, upserts are idempotent.
+    async with write_transaction():
+        await execute("UPDATE outbox SET processed_at = NULL WHERE id > ?", (started,))
+    return int(count)
