@@ -181,4 +181,7 @@ async def load_demo(settings: Settings, clock: Clock, readers: int = 300,
             samples.append((record.card_number, record.name, record.category))
         if progress:
             progress(i + 1)
+    from unicard.catalogue.demo import load_catalogue_demo
+
+    await load_catalogue_demo(admin, branches, clock)
     return DemoResult(len(orgs), readers, tuple(samples))
