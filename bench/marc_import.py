@@ -16,8 +16,8 @@ PostgreSQL is taken from UNICARD_BENCH_DATABASE_URL (default postgres:postgres@1
 from __future__ import annotations
 
 import argparse
-import copy
 import asyncio
+import copy
 import json
 import os
 import resource

@@ -163,7 +163,15 @@ async def db(request: pytest.FixtureRequest, _templates: _Templates,
 
 
 async def _truncate_all(engine: object) -> None:
+    """Empty every table and restart the id sequences. DELETE with foreign-key triggers off
+    takes ~40 ms where TRUNCATE of 30-odd tables takes ~1 s (it syncs new files per table)."""
     from unicard.db import all_tables
 
-    names = ", ".join(f'"{t._meta.tablename}"' for t in all_tables())
-    await engine.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")  # type: ignore[attr-defined]
+    names = [t._meta.tablename for t in all_tables()]
+    async with engine.transaction():  # type: ignore[attr-defined]
+        await engine.run_ddl("SET LOCAL session_replication_role = replica")  # type: ignore[attr-defined]
+        for name in names:
+            await engine.run_ddl(f'DELETE FROM "{name}"')  # type: ignore[attr-defined]
+            await engine.run_ddl(  # type: ignore[attr-defined]
+                f"SELECT setval(seq, 1, false) FROM pg_get_serial_sequence('\"{name}\"', 'id') "
+                "AS seq WHERE seq IS NOT NULL")

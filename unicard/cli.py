@@ -210,6 +210,9 @@ def _register_domain_commands() -> None:
 
     main.add_command(catalogue)
     main.add_command(search)
+    from unicard.circulation.cli import circulation
+
+    main.add_command(circulation)
 
 
 _register_domain_commands()

@@ -10,15 +10,21 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.sqlite import (
+    SQLiteEngine,
+    SQLiteTransaction,
+    TransactionType,
+    dict_factory,
+)
 from piccolo.table import Table
 
 from unicard.settings import Settings
@@ -43,7 +49,11 @@ _SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys = 1",
     "PRAGMA busy_timeout = 10000",
     "PRAGMA synchronous = NORMAL",
+    # Checkpoints run in the background (`UnicardSQLiteEngine._written`), not in the
+    # COMMIT that happens to cross the threshold, where they stalled the event loop.
+    "PRAGMA wal_autocheckpoint = 0",
 )
+_CHECKPOINT_EVERY = 200  # write transactions between background checkpoints
 
 
 class _PooledConnection:
@@ -56,8 +66,128 @@ class _PooledConnection:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._connection, name)
 
+    @property
+    def raw(self) -> sqlite3.Connection:
+        """The sqlite3 connection itself, for statements run inline on the event loop."""
+        return self._connection._conn
+
     async def close(self) -> None:
         await self._engine._release(self._connection)
+
+
+_BUSY_TIMEOUT_MS = 10000  # as in _SQLITE_PRAGMAS
+
+
+class WriteQueue:
+    """The in-process queue of SQLite writers: a writer that finds it free goes at once, a
+    writer that finds it taken waits in line (first in, first out).
+
+    Unlike `asyncio.Lock`, a free queue is taken even while a woken waiter has not run yet.
+    Handing the lock to a waiter costs a full turn of the event loop, which under load is
+    milliseconds; with strict handover every writer after the first wait pays that turn
+    (a convoy that never clears), while most transactions run inline and never yield.
+    """
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    def locked(self) -> bool:
+        return self._locked
+
+    async def __aenter__(self) -> None:
+        if not self._locked:
+            self._locked = True
+            return
+        loop = asyncio.get_running_loop()
+        first_try = True
+        while True:
+            waiter: asyncio.Future[None] = loop.create_future()
+            if first_try:
+                self._waiters.append(waiter)
+            else:  # woken but overtaken: keep the place at the head of the line
+                self._waiters.appendleft(waiter)
+            first_try = False
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                elif not self._locked:
+                    self._wake_next()
+                raise
+            if not self._locked:
+                self._locked = True
+                return
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._locked = False
+        self._wake_next()
+
+    def _wake_next(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+
+async def _begin(connection: Any, transaction_type: TransactionType) -> None:
+    raw = connection.raw
+    statement = f"BEGIN {transaction_type.value}"
+    if transaction_type is TransactionType.deferred:
+        raw.execute(statement)
+        return
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        raw.execute(statement)
+        return
+    except sqlite3.OperationalError:  # another process holds the write lock
+        pass
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    await connection.execute(statement)
+
+
+class _InlineTransaction(SQLiteTransaction):
+    """BEGIN, COMMIT and ROLLBACK run inline on the event loop thread: they take microseconds,
+    while a hop to aiosqlite's thread and back, twice per transaction with the write lock
+    held, is what limited a busy desk. A BEGIN IMMEDIATE that would have to wait for another
+    process's writer goes through the thread, so the loop never sleeps in SQLite's busy
+    handler; COMMIT in WAL mode never waits for readers."""
+
+    async def begin(self) -> None:
+        await _begin(self.connection, self.transaction_type)
+
+    async def commit(self) -> None:
+        self.connection.raw.execute("COMMIT")
+        self._committed = True
+        if self.transaction_type is not TransactionType.deferred:
+            self.engine._written()  # type: ignore[attr-defined]
+
+    async def rollback(self) -> None:
+        self.connection.raw.execute("ROLLBACK")
+        self._rolled_back = True
+
+
+class _Unit(SQLiteTransaction):
+    """One use case inside a group-commit batch: what `engine.current_transaction` holds, so
+    Piccolo queries and `unicard.bulk` run on the batch's connection."""
+
+    def __init__(self, engine: UnicardSQLiteEngine, connection: Any) -> None:
+        super().__init__(engine=engine, transaction_type=TransactionType.immediate)
+        self.connection = connection
+
+
+class _Batch:
+    """Write transactions committed together: one BEGIN IMMEDIATE, a SAVEPOINT per use case,
+    one COMMIT for all of them."""
+
+    def __init__(self, connection: Any, done: asyncio.Future[None]) -> None:
+        self.connection = connection
+        self.done = done
+        self.commit_scheduled = False
+        self.commit_task: asyncio.Task[None] | None = None
 
 
 class UnicardSQLiteEngine(SQLiteEngine):
@@ -71,23 +201,29 @@ class UnicardSQLiteEngine(SQLiteEngine):
         self._pool_size = pool_size
         self._idle: list[aiosqlite.Connection] = []
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._write_lock: asyncio.Lock | None = None
+        self._write_lock: WriteQueue | None = None
+        self._commits = 0
+        self._checkpoint: asyncio.Task[None] | None = None
+        self._batch: _Batch | None = None
 
     def _bind_loop(self) -> None:
         """Connections and locks belong to one event loop; a new loop (a new CLI command,
         a new test loop) starts a fresh pool."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
-            self._loop, self._idle, self._write_lock = loop, [], asyncio.Lock()
+            self._loop, self._idle, self._write_lock = loop, [], WriteQueue()
+            self._commits, self._checkpoint, self._batch = 0, None, None
 
     @property
-    def write_lock(self) -> asyncio.Lock:
+    def write_lock(self) -> WriteQueue:
         self._bind_loop()
         assert self._write_lock is not None
         return self._write_lock
 
     async def _open(self) -> aiosqlite.Connection:
-        connection = await aiosqlite.connect(**self.connection_kwargs)
+        # Used from the loop thread too (`_InlineTransaction`, inline hot-path SQL), never
+        # from two threads at once: a connection belongs to one transaction at a time.
+        connection = await aiosqlite.connect(**self.connection_kwargs, check_same_thread=False)
         connection.row_factory = dict_factory  # type: ignore[assignment]
         for pragma in _SQLITE_PRAGMAS:
             await connection.execute(pragma)
@@ -106,7 +242,106 @@ class UnicardSQLiteEngine(SQLiteEngine):
         else:
             await connection.close()
 
+    def transaction(self, transaction_type: TransactionType = TransactionType.deferred,
+                    allow_nested: bool = True) -> SQLiteTransaction:
+        return _InlineTransaction(engine=self, transaction_type=transaction_type,
+                                  allow_nested=allow_nested)
+
+    @asynccontextmanager
+    async def write_unit(self) -> AsyncIterator[_Unit]:
+        """One use case as a savepoint of the open batch; returns once the batch's COMMIT is
+        done, so the use case is durable when `write_transaction` returns (group commit).
+
+        A COMMIT in WAL mode writes every page the transaction touched, one write per page:
+        on a busy desk that is most of the cost of a check-out. Use cases that finish in the
+        same turn of the event loop share one COMMIT (and the pages they both touched), which
+        runs on the next turn, under the write queue so that no use case is half done."""
+        async with self.write_lock:
+            batch = self._batch
+            if batch is None:
+                connection = await self.get_connection()
+                try:
+                    await _begin(connection, TransactionType.immediate)
+                except BaseException:
+                    await connection.close()
+                    raise
+                batch = self._batch = _Batch(connection,
+                                             asyncio.get_running_loop().create_future())
+            raw = batch.connection.raw
+            unit = _Unit(self, batch.connection)
+            token = self.current_transaction.set(unit)
+            raw.execute("SAVEPOINT unit")
+            try:
+                yield unit
+            except BaseException:
+                if raw.in_transaction:
+                    raw.execute("ROLLBACK TO unit")
+                    raw.execute("RELEASE unit")
+                else:  # SQLite rolled the whole batch back: its other use cases failed too
+                    self._fail_batch(batch, RuntimeError("the group transaction was rolled "
+                                                         "back by SQLite"))
+                    await batch.connection.close()
+                raise
+            else:
+                raw.execute("RELEASE unit")
+            finally:
+                self.current_transaction.reset(token)
+                if self._batch is batch and not batch.commit_scheduled:
+                    batch.commit_scheduled = True
+                    # Held by the batch: the loop keeps only a weak reference to tasks.
+                    batch.commit_task = asyncio.get_running_loop().create_task(
+                        self._commit(batch))
+        await asyncio.shield(batch.done)
+
+    async def _commit(self, batch: _Batch) -> None:
+        async with self.write_lock:
+            if self._batch is not batch:
+                return
+            self._batch = None
+            try:
+                batch.connection.raw.execute("COMMIT")
+            except BaseException as exc:
+                self._fail_batch(batch, exc)
+            else:
+                batch.done.set_result(None)
+                self._written()
+            finally:
+                await batch.connection.close()
+
+    def _fail_batch(self, batch: _Batch, exc: BaseException) -> None:
+        if self._batch is batch:
+            self._batch = None
+        raw = batch.connection.raw
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        if not batch.done.done():
+            batch.done.set_exception(exc)
+            batch.done.exception()  # retrieved: waiters re-raise it, nobody else must
+
+    def _written(self) -> None:
+        """Count write commits; every `_CHECKPOINT_EVERY` one, checkpoint in the background."""
+        self._commits += 1
+        if self._commits >= _CHECKPOINT_EVERY and (self._checkpoint is None
+                                                   or self._checkpoint.done()):
+            self._commits = 0
+            self._checkpoint = asyncio.get_running_loop().create_task(self._run_checkpoint())
+
+    async def _run_checkpoint(self) -> None:
+        """PASSIVE: copies what it can from the WAL into the database file on aiosqlite's
+        thread, never blocking writers or readers."""
+        connection = await self._open()
+        try:
+            await connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            await connection.close()
+
     async def close_pool(self) -> None:
+        batch = self._batch
+        if batch is not None and self._loop is asyncio.get_running_loop():
+            await self._commit(batch)
+        if self._checkpoint is not None and self._loop is asyncio.get_running_loop():
+            await asyncio.gather(self._checkpoint, return_exceptions=True)
+        self._checkpoint = None
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.close()
@@ -142,6 +377,13 @@ def engine_from_settings(settings: Settings) -> Engine:
             "password": url.password or "",
             "database": (url.path or "/unicard").lstrip("/"),
         }
+        # libpq's sslmode from the DSN; on the loopback TLS protects nothing and costs CPU on
+        # every query (about a third of a booking's time), so it is off there unless asked.
+        sslmode = parse_qs(url.query).get("sslmode", [None])[0]
+        if sslmode is None and config["host"] in ("127.0.0.1", "localhost", "::1"):
+            sslmode = "disable"
+        if sslmode is not None:
+            config["ssl"] = sslmode
         return PostgresEngine(config=config)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return UnicardSQLiteEngine(path=str(settings.sqlite_path), timeout=10)
@@ -189,15 +431,14 @@ def is_sqlite() -> bool:
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[Any]:
     """One use case, one transaction. On SQLite BEGIN IMMEDIATE takes the write lock up front,
-    so two writers queue instead of failing halfway with SQLITE_BUSY on upgrade."""
+    so two writers queue instead of failing halfway with SQLITE_BUSY on upgrade; use cases
+    that finish in the same turn of the event loop share one COMMIT (`write_unit`)."""
     engine = current_engine()
     if isinstance(engine, UnicardSQLiteEngine):
         if engine.current_transaction.get() is not None:  # joining the caller's transaction
             yield engine.current_transaction.get()
             return
-        async with engine.write_lock, engine.transaction(
-            transaction_type=TransactionType.immediate
-        ) as tx:
+        async with engine.write_unit() as tx:
             yield tx
     elif isinstance(engine, SQLiteEngine):
         async with engine.transaction(transaction_type=TransactionType.immediate) as tx:
@@ -215,10 +456,17 @@ async def read_transaction() -> AsyncIterator[Any]:
         yield tx
 
 
+async def _keep_session(connection: Any) -> None:
+    """Pool release without asyncpg's reset query (advisory locks, LISTEN, SET): nothing here
+    uses them, and the query was one more round trip per request. An open transaction is
+    still rolled back by asyncpg before this is called."""
+
+
 async def open_pools(engine: Engine, size: int) -> None:
     """PostgreSQL needs its pool started; SQLite's pool fills on demand."""
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=min(2, size), max_size=size)
+        await engine.start_connection_pool(min_size=min(2, size), max_size=size,
+                                           reset=_keep_session)
 
 
 async def close_pools(engine: Engine) -> None:

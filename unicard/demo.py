@@ -16,6 +16,7 @@ from unicard.readers.id_numbers import check_character
 from unicard.readers.permissions import Role, StaffPrincipal
 from unicard.readers.services import Registration, register_reader
 from unicard.readers.staff import NewStaff, create_staff
+from unicard.rooms.demo import load_rooms_demo
 from unicard.settings import Settings
 
 __all__ = ["DEMO_STAFF", "DemoResult", "load_demo"]
@@ -184,4 +185,5 @@ async def load_demo(settings: Settings, clock: Clock, readers: int = 300,
     from unicard.catalogue.demo import load_catalogue_demo
 
     await load_catalogue_demo(admin, branches, clock)
+    await load_rooms_demo(clock, admin)
     return DemoResult(len(orgs), readers, tuple(samples))

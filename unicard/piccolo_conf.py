@@ -14,5 +14,6 @@ APP_REGISTRY = AppRegistry(
         "unicard.piccolo_app",
         "unicard.catalogue.piccolo_app",
         "unicard.rooms.piccolo_app",
+        "unicard.circulation.piccolo_app",
     ]
 )

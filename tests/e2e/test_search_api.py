@@ -14,7 +14,7 @@ def search(server: Server, **params: object) -> dict:
     return response.json()
 
 
-def wait_for_index(server: Server, seconds: float = 10) -> None:
+def wait_for_index(server: Server, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if search(server, q="红楼梦")["total"]:

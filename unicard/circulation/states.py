@@ -106,7 +106,7 @@ class HoldAction(StrEnum):
     SHELVE = "shelve"  # a copy is captured at the pickup branch and put on the hold shelf
     RECEIVE = "receive"  # the travelling copy arrived at the pickup branch
     RELEASE = "release"  # the captured copy is taken back (lost in transit, damaged)
-    FULFIL = "fulfil"  # the reader checked the copy out
+    FULFIL = "fulfil"  # the reader checked the copy out (the captured one, or any copy)
     EXPIRE = "expire"
     CANCEL = "cancel"
 
@@ -182,8 +182,13 @@ HOLD_TRANSITIONS: Mapping[HoldState, Mapping[HoldAction, HoldState]] = MappingPr
             _HA.SEND: _H.IN_TRANSIT,
             _HA.SHELVE: _H.READY,
             _HA.CANCEL: _H.CANCELLED,
+            _HA.FULFIL: _H.FULFILLED,  # the reader borrowed a copy found on the open shelf
         },
-        _H.SUSPENDED: {_HA.RESUME: _H.WAITING, _HA.CANCEL: _H.CANCELLED},
+        _H.SUSPENDED: {
+            _HA.RESUME: _H.WAITING,
+            _HA.CANCEL: _H.CANCELLED,
+            _HA.FULFIL: _H.FULFILLED,
+        },
         _H.IN_TRANSIT: {
             _HA.RECEIVE: _H.READY,
             _HA.RELEASE: _H.WAITING,

@@ -1,0 +1,367 @@
+"""Benchmark of the desk: check-out + check-in pairs over HTTP against the real server.
+
+    .venv/bin/python bench/circulation.py                      # SQLite and PostgreSQL
+    .venv/bin/python bench/circulation.py --backend sqlite --seconds 5
+    .venv/bin/python bench/circulation.py --profile            # pyinstrument the server
+
+For each backend: a fresh database with the demo network (`unicard demo --readers 0`),
+100,000 copies and 20,000 readers loaded by bulk SQL (`unicard.circulation.synthetic`), then
+`unicard serve` in its own process. Each desk is one keep-alive connection that checks a copy
+out to a reader and checks it back in at the copy's home branch, over and over, each desk with
+its own copies and readers. Figures per concurrency (1, 8, 32 desks): operations per second
+(an operation is one check-out or one check-in request), p50 and p99 latency; then the same
+figures for `/api/health` on the same server, the ceiling of the HTTP stack.
+
+The load generator is raw asyncio sockets on uvloop in this process (a few tens of µs per
+request), so that the client does not take the CPU the server needs; its CPU share is printed.
+Only 127.0.0.1; every run is bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG_ADMIN = os.environ.get("UNICARD_TEST_DATABASE_URL",
+                          "postgresql://postgres:postgres@127.0.0.1:5432/postgres")
+UNICARD = [sys.executable, "-m", "unicard.cli"]
+ADMIN = ("admin", "unicard-admin-2026")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pg_url(name: str) -> str:
+    from urllib.parse import urlparse
+
+    return urlparse(PG_ADMIN)._replace(path=f"/{name}").geturl()
+
+
+async def _pg(sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(PG_ADMIN)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@dataclass
+class Backend:
+    name: str
+    env: dict[str, str]
+    data_dir: Path
+    pg_name: str | None = None
+
+    @classmethod
+    def create(cls, name: str, root: Path) -> Backend:
+        data_dir = root / name
+        data_dir.mkdir(parents=True)
+        env = {**os.environ, "UNICARD_DATA_DIR": str(data_dir),
+               "UNICARD_SECRET_KEY": "bench-secret"}
+        env.pop("UNICARD_DATABASE_URL", None)
+        pg_name = None
+        if name == "postgres":
+            pg_name = f"unicard_bench_{uuid.uuid4().hex[:8]}"
+            asyncio.run(_pg(f'CREATE DATABASE "{pg_name}"'))
+            env["UNICARD_DATABASE_URL"] = pg_url(pg_name)
+        return cls(name, env, data_dir, pg_name)
+
+    def drop(self) -> None:
+        if self.pg_name:
+            asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)'))
+
+
+def load(backend: Backend, items: int, readers: int) -> dict:
+    started = time.perf_counter()
+    subprocess.run([*UNICARD, "demo", "--readers", "0"], env=backend.env, check=True,
+                   capture_output=True, timeout=300)
+    out = backend.data_dir / "load.json"
+    subprocess.run([sys.executable, "-m", "unicard.circulation.synthetic", "--items",
+                    str(items), "--readers", str(readers), "--out", str(out)],
+                   env=backend.env, check=True, timeout=1800)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    print(f"{backend.name:8s} loaded {len(data['items']):,} items and {len(data['cards']):,} "
+          f"readers in {time.perf_counter() - started:.1f} s", flush=True)
+    return data
+
+
+# `--no-search-worker`: the same server with the search outbox worker idle, to see what
+# circulation costs apart from re-indexing every record whose availability changed.
+_WITHOUT_SEARCH_WORKER = """
+import asyncio, sys
+import unicard.api.app as app
+async def idle(engine, clock, stop, *args, **kwargs):
+    await stop.wait()
+app.run_outbox_worker = idle
+from unicard.cli import main
+sys.argv = ["unicard", *sys.argv[1:]]
+main()
+"""
+
+
+def start_server(backend: Backend, profile: Path | None, workers: int = 1,
+                 search_worker: bool = True) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    serve = ["serve", "--port", str(port), "--log-level", "warning"]
+    command = [*UNICARD, *serve]
+    if not search_worker:
+        command = [sys.executable, "-c", _WITHOUT_SEARCH_WORKER, *serve]
+    if workers > 1:  # PostgreSQL scales out by processes; migrations ran with the demo
+        command = [sys.executable, "-m", "uvicorn", "unicard.api.app:create_app", "--factory",
+                   "--workers", str(workers), "--port", str(port), "--log-level", "warning",
+                   "--no-access-log"]
+    if profile is not None:
+        command = [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(profile),
+                   "-m", "unicard.cli", *serve]
+    process = subprocess.Popen(command, env=backend.env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(process.stderr.read().decode()[-3000:])  # type: ignore[union-attr]
+        try:
+            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("server did not start within 60 s")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.send_signal(2)  # SIGINT: uvicorn shuts down, pyinstrument writes its report
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+# --------------------------------------------------------------------------- load generator
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection speaking just enough of the protocol."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 token: str) -> None:
+        self.reader, self.writer = reader, writer
+        self.head = (f"Host: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n").encode()
+
+    @classmethod
+    async def open(cls, port: int, token: str) -> Connection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer, token)
+
+    async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int,
+                                                                                        bytes]:
+        if body is None:
+            self.writer.write(f"{method} {path} HTTP/1.1\r\n".encode() + self.head + b"\r\n")
+        else:
+            self.writer.write(f"{method} {path} HTTP/1.1\r\n".encode() + self.head
+                              + b"Content-Type: application/json\r\nContent-Length: "
+                              + str(len(body)).encode() + b"\r\n\r\n" + body)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+                break
+        return status, await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+@dataclass
+class Run:
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    count: int = 0
+
+
+async def desk_loop(conn: Connection, work: list[tuple[str, str, str]], stop_at: float,
+                    measure_from: float, run: Run) -> None:
+    """Check out and check in, alternating, until `stop_at`; measured after `measure_from`."""
+    n = 0
+    while True:
+        card, barcode, branch = work[n % len(work)]
+        n += 1
+        for path, body in (
+            ("/api/circulation/checkout", {"card_number": card, "barcode": barcode,
+                                           "at_org": branch}),
+            ("/api/circulation/checkin", {"barcode": barcode, "at_org": branch}),
+        ):
+            started = time.perf_counter()
+            status, payload = await conn.request("POST", path, json.dumps(body).encode())
+            took = time.perf_counter() - started
+            if started >= measure_from:
+                run.latencies.append(took)
+                run.count += 1
+                if status != 200:
+                    key = f"{status} {payload[:80]!r}"
+                    run.errors[key] = run.errors.get(key, 0) + 1
+        if time.perf_counter() >= stop_at:
+            return
+
+
+async def health_loop(conn: Connection, stop_at: float, measure_from: float, run: Run) -> None:
+    while time.perf_counter() < stop_at:
+        started = time.perf_counter()
+        status, _ = await conn.request("GET", "/api/health")
+        took = time.perf_counter() - started
+        if started >= measure_from:
+            run.latencies.append(took)
+            run.count += 1
+            if status != 200:
+                run.errors[str(status)] = run.errors.get(str(status), 0) + 1
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000 if ordered else 0.0
+
+
+async def drive(port: int, token: str, desks: int, seconds: float, warmup: float,
+                work: list[list[tuple[str, str, str]]], health: bool) -> tuple[Run, float, float]:
+    conns = [await Connection.open(port, token) for _ in range(desks)]
+    run = Run()
+    cpu0 = time.process_time()
+    start = time.perf_counter()
+    measure_from, stop_at = start + warmup, start + warmup + seconds
+    try:
+        if health:
+            await asyncio.wait_for(asyncio.gather(
+                *(health_loop(c, stop_at, measure_from, run) for c in conns)),
+                timeout=warmup + seconds + 60)
+        else:
+            await asyncio.wait_for(asyncio.gather(
+                *(desk_loop(c, work[i], stop_at, measure_from, run)
+                  for i, c in enumerate(conns))), timeout=warmup + seconds + 60)
+    finally:
+        for conn in conns:
+            conn.close()
+    elapsed = time.perf_counter() - measure_from
+    return run, elapsed, (time.process_time() - cpu0) / (time.perf_counter() - start)
+
+
+def desk_work(data: dict, desks: int, per_desk: int = 400) -> list[list[tuple[str, str, str]]]:
+    """Disjoint copies and readers per desk; each copy is handled at its home branch."""
+    rng = random.Random(7)
+    items = data["items"][:]
+    rng.shuffle(items)
+    cards = data["cards"]
+    per_desk = max(1, min(per_desk, len(items) // desks))
+    work = []
+    for d in range(desks):
+        chunk = items[d * per_desk:(d + 1) * per_desk]
+        work.append([(cards[(d * per_desk + i) % len(cards)], item["barcode"], item["home"])
+                     for i, item in enumerate(chunk)])
+    return work
+
+
+def bench_backend(name: str, args: argparse.Namespace, root: Path) -> list[str]:
+    import uvloop
+
+    backend = Backend.create(name, root)
+    lines = []
+    try:
+        data = load(backend, args.items, args.readers)
+        profile = (Path(tempfile.gettempdir()) / f"bench-circulation-{name}.txt"
+                   if args.profile else None)
+        workers = args.pg_workers if name == "postgres" else 1
+        process, base = start_server(backend, profile, workers, args.search_worker)
+        try:
+            token = httpx.post(f"{base}/api/auth/login", json=dict(zip(
+                ("username", "password"), ADMIN, strict=True)), timeout=10).json()["token"]
+            port = int(base.rsplit(":", 1)[1])
+            label = name if workers == 1 else f"{name}x{workers}"
+            for desks in args.desks:
+                work = desk_work(data, desks)
+                run, elapsed, client_cpu = uvloop.run(drive(
+                    port, token, desks, args.seconds, args.warmup, work, False))
+                errors = sum(run.errors.values())
+                line = (f"{label:8s} desks={desks:<3d} checkout+checkin  "
+                        f"ops/s={run.count / elapsed:7.0f}  p50={pct(run.latencies, .5):6.2f} ms"
+                        f"  p99={pct(run.latencies, .99):6.2f} ms  errors={errors}"
+                        f"  client-cpu={client_cpu:.0%}")
+                print(line, flush=True)
+                if run.errors:
+                    print("         ", dict(list(run.errors.items())[:3]), flush=True)
+                lines.append(line)
+                hrun, helapsed, hcpu = uvloop.run(drive(
+                    port, token, desks, min(args.seconds, 5), 1.0, [], True))
+                line = (f"{label:8s} desks={desks:<3d} /api/health       "
+                        f"ops/s={hrun.count / helapsed:7.0f}  "
+                        f"p50={pct(hrun.latencies, .5):6.2f} ms  "
+                        f"p99={pct(hrun.latencies, .99):6.2f} ms  "
+                        f"errors={sum(hrun.errors.values())}  client-cpu={hcpu:.0%}")
+                print(line, flush=True)
+                lines.append(line)
+        finally:
+            stop_server(process)
+            if profile is not None:
+                print(f"{name:8s} profile written to {profile}", flush=True)
+    finally:
+        backend.drop()
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--readers", type=int, default=20_000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--desks", type=lambda s: [int(x) for x in s.split(",")],
+                        default=[1, 8, 32])
+    parser.add_argument("--profile", action="store_true",
+                        help="Run the server under pyinstrument (slower; writes a text report).")
+    parser.add_argument("--pg-workers", type=int, default=1,
+                        help="Server processes on PostgreSQL (uvicorn --workers).")
+    parser.add_argument("--no-search-worker", dest="search_worker", action="store_false",
+                        help="Keep the search outbox worker idle (circulation alone).")
+    args = parser.parse_args()
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    root = Path(tempfile.mkdtemp(prefix="unicard-bench-"))
+    lines = []
+    try:
+        for name in backends:
+            lines += bench_backend(name, args, root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"\nsummary (target at 32 desks: p99 <= 20 ms, >= 1,500 ops/s); {args.items:,} items, "
+          f"{args.readers:,} readers, {args.seconds:g} s per figure, search outbox worker "
+          f"{'on' if args.search_worker else 'off'}")
+    for line in lines:
+        print(line)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"bench process CPU: {usage.ru_utime + usage.ru_stime:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

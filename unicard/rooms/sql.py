@@ -1,0 +1,116 @@
+"""Plain SQL for the hot paths of rooms and classes: one round trip per statement.
+
+Statements are written once with PostgreSQL placeholders (`$1`, `$2`, …) and run on either
+engine: for SQLite they become numbered `?1`, `?2`. They run on the connection of the ambient
+transaction (opened by `write_transaction` / `read_transaction`), so they join it exactly as
+Piccolo queries do. Piccolo's query builder costs more than the database on a booking request;
+this module is what keeps a booking to a handful of cheap statements.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from piccolo.engine.sqlite import SQLiteEngine
+
+from unicard.db import current_engine
+
+__all__ = ["execute", "fetch", "fetchrow", "is_constraint", "one_connection", "utc"]
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+# A PostgreSQL connection held for a unit of work that runs without a transaction block.
+_held: ContextVar[Any] = ContextVar("unicard_rooms_connection", default=None)
+
+
+@asynccontextmanager
+async def one_connection() -> AsyncIterator[None]:
+    """On PostgreSQL, run the statements of the block on one pooled connection (in autocommit,
+    each statement its own transaction) instead of taking one from the pool per statement."""
+    engine = current_engine()
+    pool = getattr(engine, "pool", None)
+    if isinstance(engine, SQLiteEngine) or pool is None or _held.get() is not None:
+        yield
+        return
+    async with pool.acquire() as connection:
+        token = _held.set(connection)
+        try:
+            yield
+        finally:
+            _held.reset(token)
+
+
+@lru_cache(maxsize=512)
+def _for_sqlite(sql: str) -> str:
+    return _PLACEHOLDER.sub(r"?\1", sql)
+
+
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Rows as dicts; joins the caller's transaction when there is one."""
+    engine = current_engine()
+    transaction = engine.current_transaction.get()
+    if isinstance(engine, SQLiteEngine):
+        statement = _for_sqlite(sql)
+        if transaction is not None:
+            return await _sqlite_fetch(transaction.connection, statement, args)
+        connection = await engine.get_connection()
+        try:
+            return await _sqlite_fetch(connection, statement, args)
+        finally:
+            await connection.close()
+    if transaction is not None:
+        return [dict(row) for row in await transaction.connection.fetch(sql, *args)]
+    held = _held.get()
+    if held is not None:
+        return [dict(row) for row in await held.fetch(sql, *args)]
+    pool = engine.pool  # type: ignore[attr-defined]
+    if pool is not None:
+        async with pool.acquire() as connection:
+            return [dict(row) for row in await connection.fetch(sql, *args)]
+    connection = await engine.get_new_connection()  # type: ignore[attr-defined]
+    try:
+        return [dict(row) for row in await connection.fetch(sql, *args)]
+    finally:
+        await connection.close()
+
+
+async def _sqlite_fetch(connection: Any, statement: str, args: tuple[Any, ...]
+                        ) -> list[dict[str, Any]]:
+    """Inline on the event loop thread when the pooled connection allows it (`raw`): these
+    statements are index lookups and single-row writes of tens of µs, less than a hop to
+    aiosqlite's thread and back, and on SQLite the write lock is held across every hop."""
+    raw = getattr(connection, "raw", None)
+    if raw is not None:
+        return raw.execute(statement, args).fetchall()  # type: ignore[no-any-return]
+    return list(await connection.execute_fetchall(statement, args))
+
+
+async def fetchrow(sql: str, *args: Any) -> dict[str, Any] | None:
+    rows = await fetch(sql, *args)
+    return rows[0] if rows else None
+
+
+async def execute(sql: str, *args: Any) -> None:
+    await fetch(sql, *args)
+
+
+def utc(value: Any) -> datetime | None:
+    """A timestamp from either engine as an aware UTC datetime. SQLite returns text for
+    computed columns (max(), subqueries), where Piccolo's converters do not apply."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def is_constraint(exc: BaseException, name: str) -> bool:
+    """Whether a database error is the named constraint (PostgreSQL) or trigger (SQLite)
+    refusing a row; both engines put the name in the message."""
+    return name in str(exc) or name == getattr(exc, "constraint_name", None)
