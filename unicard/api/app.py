@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,6 +30,23 @@ from unicard.search.sync import run_outbox_worker
 from unicard.settings import Settings, get_settings
 
 __all__ = ["create_app"]
+
+log = logging.getLogger("unicard.jobs")
+
+
+async def _settle_rooms_periodically(clock: Clock, interval: float, stop: asyncio.Event) -> None:
+    """Room bookings and class sessions that are over: no-shows recorded, suspensions set."""
+    from unicard.rooms.settlement import settle_due
+
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+            return
+        try:
+            while (await settle_due(clock)).more and not stop.is_set():
+                pass
+        except Exception:  # a job failure must not stop the server
+            log.exception("rooms settlement failed")
 
 
 @get("/api/health", tags=["system"], summary="Liveness: answers without touching the database")
@@ -72,13 +91,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         gc.collect()
         gc.freeze()
         stop, interval = asyncio.Event(), job_interval()
-        task = (asyncio.create_task(run_periodically(app.state.clock, interval, stop))
-                if interval > 0 else None)
+        tasks = [asyncio.create_task(run_periodically(app.state.clock, interval, stop)),
+                 asyncio.create_task(_settle_rooms_periodically(app.state.clock, interval,
+                                                                stop))] if interval > 0 else []
         try:
             yield
         finally:
             stop.set()
-            if task is not None:
+            for task in tasks:
                 await task
 
     return Litestar(
