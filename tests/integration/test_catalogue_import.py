@@ -184,3 +184,18 @@ async def test_export_of_one_branch_writes_its_copies_as_holdings(network, clock
     assert read.record is not None
     assert map_record(read.record, "marc21").title == "平凡的世界"
     assert [f["p"] for f in read.record.get_fields("952")] == ["E1"]
+
+
+@pytest.mark.parametrize(("folder", "expected_read"), [
+    ("marc21/binary", 962), ("marc21/xml", 73), ("unimarc", 3080), ("cnmarc", 30),
+    ("cjk", 6), ("broken", 106),
+])
+async def test_every_shared_folder_imports_with_the_expected_count(network, clock, folder,
+                                                                   expected_read):
+    files = sorted(p for p in (MARC / folder).iterdir() if p.is_file())
+    summary = await import_files(files, ImportOptions(branch="EAST-B1", batch_size=1000), clock)
+    assert summary.read == expected_read
+    assert summary.imported + summary.merged + summary.unchanged + summary.rejected \
+        <= summary.read
+    if folder != "broken":
+        assert summary.imported > 0
