@@ -128,9 +128,10 @@ async def child(backend: str, marc_file: str) -> None:
     seconds = time.perf_counter() - started
     await close_pools(engine)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_mb = summary.worker_peak_rss_mb
     print(json.dumps({"read": summary.read, "imported": summary.imported,
                       "rejected": summary.rejected, "items": summary.items_added,
-                      "seconds": seconds, "peak_mb": peak_mb}))
+                      "seconds": seconds, "peak_mb": peak_mb, "worker_mb": worker_mb}))
 
 
 def main() -> None:
@@ -160,7 +161,8 @@ def main() -> None:
             print(f"marc_import_{backend}: {rate:.1f} records/s "
                   f"({stats['imported']} imported, {stats['items']} copies, "
                   f"{stats['rejected']} rejected)")
-            print(f"marc_import_{backend}_peak_rss: {stats['peak_mb']:.1f} MB")
+            print(f"marc_import_{backend}_peak_rss: {stats['peak_mb']:.1f} MB "
+                  f"(largest worker process {stats['worker_mb']:.1f} MB)")
 
 
 if __name__ == "__main__":

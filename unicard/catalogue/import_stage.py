@@ -78,6 +78,7 @@ class Chunk:
     repaired: int = 0
     file_problems: list[str] = field(default_factory=list)
     end_offset: int = 0
+    peak_rss_mb: float = 0.0  # of the process that prepared the chunk
 
 
 def record_richness(bib: BibFields) -> int:
@@ -175,7 +176,11 @@ def _prepare_stream(stream: io.BufferedIOBase | io.BytesIO, file: str,
 
 def _prepare_block(block: bytes, file: str, options: ImportOptions) -> Chunk:
     """Worker entry point: one block of whole ISO 2709 records, offsets relative to it."""
-    return _prepare_stream(io.BytesIO(block), file, options, "iso2709", block)
+    import resource
+
+    chunk = _prepare_stream(io.BytesIO(block), file, options, "iso2709", block)
+    chunk.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return chunk
 
 
 def _blocks(path: Path) -> Iterator[tuple[int, bytes]]:

@@ -71,6 +71,7 @@ class ImportSummary:
     items_added: int = 0
     items_skipped: int = 0
     seconds: float = 0.0
+    worker_peak_rss_mb: float = 0.0
     reports: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -340,6 +341,7 @@ async def import_files(
         try:
             for chunk in prepared_chunks(path, options):
                 summary.read += chunk.read
+                summary.worker_peak_rss_mb = max(summary.worker_peak_rss_mb, chunk.peak_rss_mb)
                 summary.repaired += chunk.repaired
                 summary.reports.extend(chunk.reports)
                 summary.reports.extend({"file": str(path), "status": "file", "reasons": [p]}
