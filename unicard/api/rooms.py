@@ -192,27 +192,6 @@ class GroupBookingIn(_In):
     card_number: str | None = None
 
 
-class BookingOut(msgspec.Struct, kw_only=True):
-    id: int
-    room_id: int
-    room_name: str
-    org: str
-    starts_at: datetime
-    ends_at: datetime
-    state: str
-    reader_id: int | None
-    group_name: str
-    group_size: int
-    purpose: str
-    session_id: int | None
-    created_at: datetime
-    checked_in_at: datetime | None = None
-
-
-def booking_out(record: services.BookingRecord) -> BookingOut:
-    return BookingOut(**vars(record))
-
-
 class CardIn(_In):
     card_number: str
 
@@ -279,30 +258,29 @@ class RoomController(Controller):
     @get("/{room_id:int}/bookings", dependencies=STAFF,
          summary="The room's schedule: every booking from `day` for `days` days")
     async def schedule(self, room_id: int, staff: StaffPrincipal, state: State,
-                       day: str | None = None, days: int = 7) -> list[BookingOut]:
+                       day: str | None = None, days: int = 7) -> list[services.BookingRecord]:
         first = _day(day, "day") or state.clock.today()
-        return [booking_out(b) for b in await services.room_bookings(room_id, first, days,
-                                                                     state.clock, staff)]
+        return await services.room_bookings(room_id, first, days, state.clock, staff)
 
     @post("/{room_id:int}/bookings", dependencies=READER,
           summary="Book the room under your card (slot-taken, outside-opening-hours, …)")
     async def book(self, room_id: int, data: BookingIn, reader_id: int,
-                   state: State) -> BookingOut:
-        return booking_out(await services.book_room(reader_id, _book(room_id, data),
+                   state: State) -> services.BookingRecord:
+        return (await services.book_room(reader_id, _book(room_id, data),
                                                     state.clock))
 
     @post("/{room_id:int}/group-bookings", dependencies=STAFF,
           summary="Book the room for a group (staff); optionally under the contact's card")
     async def book_group(self, room_id: int, data: GroupBookingIn, staff: StaffPrincipal,
-                         state: State) -> BookingOut:
-        return booking_out(await services.book_room_for_group(
+                         state: State) -> services.BookingRecord:
+        return (await services.book_room_for_group(
             staff, _book(room_id, data, data.group_name), state.clock, data.card_number))
 
     @post("/{room_id:int}/check-in", dependencies=STAFF, status_code=200,
           summary="Card scanned at the room's door: check in the booking due now")
     async def check_in(self, room_id: int, data: CardIn, staff: StaffPrincipal,
-                       state: State) -> BookingOut:
-        return booking_out(await services.check_in_booking_by_card(data.card_number, room_id,
+                       state: State) -> services.BookingRecord:
+        return (await services.check_in_booking_by_card(data.card_number, room_id,
                                                                    staff, state.clock))
 
     @post("/settle", dependencies=STAFF, status_code=200,
@@ -318,22 +296,25 @@ class BookingController(Controller):
     dependencies = STAFF
 
     @post("/{booking_id:int}/approve", status_code=200, summary="Approve a pending booking")
-    async def approve(self, booking_id: int, staff: StaffPrincipal, state: State) -> BookingOut:
-        return booking_out(await services.approve_booking(booking_id, staff, state.clock))
+    async def approve(self, booking_id: int, staff: StaffPrincipal,
+                      state: State) -> services.BookingRecord:
+        return (await services.approve_booking(booking_id, staff, state.clock))
 
     @post("/{booking_id:int}/reject", status_code=200, summary="Reject a pending booking")
-    async def reject(self, booking_id: int, staff: StaffPrincipal, state: State) -> BookingOut:
-        return booking_out(await services.reject_booking(booking_id, staff, state.clock))
+    async def reject(self, booking_id: int, staff: StaffPrincipal,
+                     state: State) -> services.BookingRecord:
+        return (await services.reject_booking(booking_id, staff, state.clock))
 
     @post("/{booking_id:int}/cancel", status_code=200, summary="Cancel any booking in scope")
-    async def cancel(self, booking_id: int, staff: StaffPrincipal, state: State) -> BookingOut:
-        return booking_out(await services.cancel_booking(booking_id, state.clock, staff=staff))
+    async def cancel(self, booking_id: int, staff: StaffPrincipal,
+                     state: State) -> services.BookingRecord:
+        return (await services.cancel_booking(booking_id, state.clock, staff=staff))
 
     @post("/{booking_id:int}/check-in", status_code=200,
           summary="Check a booking in by its number (e.g. a group without a card)")
     async def check_in(self, booking_id: int, staff: StaffPrincipal,
-                       state: State) -> BookingOut:
-        return booking_out(await services.check_in_booking(booking_id, staff, state.clock))
+                       state: State) -> services.BookingRecord:
+        return (await services.check_in_booking(booking_id, staff, state.clock))
 
 
 # ----------------------------------------------------------------------------------- classes
@@ -843,15 +824,14 @@ class ReaderRoomsController(Controller):
 
     @get("/bookings", summary="My room bookings (upcoming unless include_past)")
     async def bookings(self, reader_id: int, state: State,
-                       include_past: bool = False) -> list[BookingOut]:
-        return [booking_out(b) for b in await services.my_bookings(reader_id, state.clock,
-                                                                   include_past)]
+                       include_past: bool = False) -> list[services.BookingRecord]:
+        return await services.my_bookings(reader_id, state.clock, include_past)
 
     @post("/bookings/{booking_id:int}/cancel", status_code=200,
           summary="Cancel my booking (until the room's deadline)")
     async def cancel_booking(self, booking_id: int, reader_id: int,
-                             state: State) -> BookingOut:
-        return booking_out(await services.cancel_booking(booking_id, state.clock,
+                             state: State) -> services.BookingRecord:
+        return (await services.cancel_booking(booking_id, state.clock,
                                                          reader_id=reader_id))
 
     @get("/enrolments", summary="My class places and waitlist positions")
