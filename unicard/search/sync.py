@@ -87,11 +87,15 @@ async def run_outbox_worker(engine: SearchEngine, clock: Clock, stop: asyncio.Ev
                             interval: float = 0.25, max_backoff: float = 30.0) -> None:
     """Drain continuously until `stop` is set; back off while the engine is unavailable."""
     delay = interval
+    last_cleanup = 0.0
+    loop = asyncio.get_running_loop()
     while not stop.is_set():
         try:
             while await drain_outbox(engine, clock):
                 delay = interval
-            await execute_cleanup(clock)
+            if loop.time() - last_cleanup > 3600:  # hourly: a write the desks need not wait on
+                await execute_cleanup(clock)
+                last_cleanup = loop.time()
         except SearchUnavailable as exc:
             delay = min(max_backoff, max(delay * 2, 1.0))
             log.warning("search engine unavailable, retrying in %.0f s: %s", delay, exc)
