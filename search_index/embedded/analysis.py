@@ -3,6 +3,7 @@ can run it (analysis is the costly half of a build, SQLite inserts the other).""
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import msgspec
@@ -12,7 +13,8 @@ from search_index.model import Document
 from search_index.text import (
     analyse_field,
     call_number_key,
-    exact_key,
+    exact_key_of_normalized,
+    field_words,
     isbn13,
     marc_pinyin_tokens,
     normalize,
@@ -60,26 +62,61 @@ class Row(NamedTuple):
     subjects: tuple[str, ...]
 
 
+def _join(parts: list[str]) -> str:
+    return " ".join([p for p in parts if p])
+
+
+# Names, subjects and publishers repeat across records (a catalogue has far fewer authors
+# than books), so each is analysed once per process. Analysing the parts of a field one by
+# one and joining the results gives exactly the tokens of the joined field: the two spaces
+# between parts end every run, and normalisation is character by character.
+
+
+@functools.lru_cache(maxsize=100_000)
+def _name(author: str) -> tuple[str, str, str]:
+    return analyse_field(normalize(author), chars=True, pinyin=True)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _subject(subject: str) -> tuple[str, str, str]:
+    """(words, characters, filter key) of one subject heading."""
+    words, chars, _ = analyse_field(normalize(subject), chars=True)
+    return words, chars, subject_key(subject)
+
+
+@functools.lru_cache(maxsize=10_000)
+def _publisher(publisher: str) -> str:
+    return field_words(normalize(publisher), for_search=False)
+
+
 def analyse(doc: Document) -> Row:
     sort_parts: list[str] = []
+    norm_title = normalize(doc.title)
     title, title_chars, title_py = analyse_field(
-        normalize(doc.title), chars=True, pinyin=True, sort_parts=sort_parts
+        norm_title, chars=True, pinyin=True, sort_parts=sort_parts
     )
     if doc.title_pinyin:
         title_py = " ".join([title_py, *marc_pinyin_tokens(doc.title_pinyin)])
-    authors, authors_chars, authors_py = analyse_field(
-        normalize("  ".join(doc.authors)), chars=True, pinyin=True
-    )
-    subjects, subjects_chars, _ = analyse_field(normalize("  ".join(doc.subjects)), chars=True)
+    names = [_name(a) for a in doc.authors]
+    authors = _join([n[0] for n in names])
+    authors_chars = _join([n[1] for n in names])
+    authors_py = _join([n[2] for n in names])
+    subjects_analysed = [_subject(s) for s in doc.subjects]
+    subjects = _join([s[0] for s in subjects_analysed])
+    subjects_chars = _join([s[1] for s in subjects_analysed])
     # Notes get plain segmentation: they are long, and extra sub-words there cost index
     # size and build time for little recall (short queries are served by the *_chars columns).
-    notes, _, _ = analyse_field(normalize(f"{doc.notes}  {doc.publisher}"), for_search=False)
+    notes = field_words(normalize(doc.notes), for_search=False) if doc.notes else ""
+    if doc.publisher:
+        notes = _join([notes, _publisher(doc.publisher)])
     fts = (
         title, title_chars, title_py, authors, authors_chars, authors_py,
         subjects, subjects_chars, notes,
     )
     codes = {isbn13(i) or call_number_key(i) for i in doc.isbns}
     codes.update(call_number_key(c) for c in doc.call_numbers)
+    codes.discard("")
+    available_at = doc.available_at
     return Row(
         id=doc.id,
         fts=fts,
@@ -90,12 +127,12 @@ def analyse(doc: Document) -> Row:
         clc=clc_key(doc.clc) if doc.clc else None,
         clc_top=clc_top(doc.clc),
         title_sort=" ".join(sort_parts),
-        title_key=exact_key(doc.title),
+        title_key=exact_key_of_normalized(norm_title),
         body=_encoder.encode(doc),
-        held_by=tuple(dict.fromkeys([*doc.held_by, *doc.available_at])),
-        available_at=frozenset(doc.available_at),
-        codes=tuple(sorted(c for c in codes if c)),
-        subjects=tuple(dict.fromkeys(subject_key(s) for s in doc.subjects if s.strip())),
+        held_by=tuple(dict.fromkeys([*doc.held_by, *available_at])),
+        available_at=frozenset(available_at),
+        codes=tuple(sorted(codes)),
+        subjects=tuple(dict.fromkeys(s[2] for s in subjects_analysed if s[2])),
     )
 
 
