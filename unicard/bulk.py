@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from unicard.db import current_engine, is_sqlite
 
-__all__ = ["execute", "execute_many", "fetch", "placeholders"]
+__all__ = ["as_utc", "execute", "execute_many", "fetch", "fetch_once", "placeholders"]
 
 _QMARK = re.compile(r"\?")
 
@@ -63,3 +64,36 @@ async def execute_many(sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await connection.executemany(sql, batch)
     else:
         await connection.executemany(_dollar(sql), batch)
+
+
+async def fetch_once(sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """One read statement on its own, outside any transaction (a single statement is its own
+    snapshot): for lookups made on every request, such as the session behind a token, where
+    BEGIN and COMMIT would be two more round trips on PostgreSQL. On SQLite the statement runs
+    inline on a pooled connection; a point read in WAL mode never waits for the writer."""
+    engine = current_engine()
+    if is_sqlite():
+        pooled = await engine.get_connection()  # type: ignore[attr-defined]
+        try:
+            return pooled.raw.execute(sql, tuple(args)).fetchall()  # type: ignore[no-any-return]
+        finally:
+            await pooled.close()
+    pool = getattr(engine, "pool", None)
+    if pool is None:  # no pool started (a CLI command): a connection of its own
+        connection = await engine.get_new_connection()  # type: ignore[attr-defined]
+        try:
+            return [dict(row) for row in await connection.fetch(_dollar(sql), *args)]
+        finally:
+            await connection.close()
+    return [dict(row) for row in await pool.fetch(_dollar(sql), *args)]
+
+
+def as_utc(value: Any) -> datetime | None:
+    """A timestamp read by plain SQL: asyncpg hands back aware datetimes, SQLite ISO text or
+    a naive datetime (stored as UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

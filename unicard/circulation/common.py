@@ -5,13 +5,14 @@ rule refusals to domain errors."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NoReturn
 
 import msgspec
 
 from unicard.audit import Actor
+from unicard.bulk import as_utc
 from unicard.circulation.guards import Refusal, RefusalCode
 from unicard.circulation.sql import Ref, WriteBatch
 from unicard.circulation.states import HoldState, InvalidTransition, ItemStatus
@@ -64,15 +65,6 @@ def money(value: Any) -> Decimal:
     if value is None:
         return Decimal("0.00")
     return Decimal(str(value)).quantize(FEN, rounding=ROUND_HALF_UP)
-
-
-def as_utc(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def as_date(value: Any) -> date | None:

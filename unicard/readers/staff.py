@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from unicard.audit import SYSTEM, Actor, append_event
+from unicard.bulk import as_utc, fetch_once
 from unicard.clock import Clock
-from unicard.db import read_transaction, write_transaction
+from unicard.db import write_transaction
 from unicard.errors import Conflict, InvalidInput, Unauthenticated
 from unicard.network.services import load_tree, require_org
 from unicard.network.tables import Org
@@ -98,29 +99,32 @@ async def sign_in_staff(username: str, password: str, settings: Settings,
     return StaffSignIn(token, principal, expires)
 
 
+_STAFF_FOR_TOKEN = (
+    "SELECT s.expires_at, st.id AS staff_id, st.username, st.role, st.active, o.code AS scope "
+    "FROM auth_session s JOIN staff st ON st.id = s.staff JOIN org o ON o.id = st.scope_org "
+    "WHERE s.token_hash = ?"
+)
+_READER_FOR_TOKEN = "SELECT expires_at, reader FROM auth_session WHERE token_hash = ?"
+
+
 async def principal_for_token(token: str, clock: Clock) -> StaffPrincipal:
-    async with read_transaction():
-        row = await Session.select(
-            Session.expires_at, Session.staff.id.as_alias("staff_id"),
-            Session.staff.username.as_alias("username"), Session.staff.role.as_alias("role"),
-            Session.staff.active.as_alias("active"),
-            Session.staff.scope_org.code.as_alias("scope"),
-        ).where(Session.token_hash == hash_token(token)).first()
-    if row is None or row["staff_id"] is None or not row["active"]:
+    """Asked on every staff request: one statement, no transaction around it."""
+    rows = await fetch_once(_STAFF_FOR_TOKEN, [hash_token(token)])
+    row = rows[0] if rows else None
+    if row is None or not row["active"]:
         raise Unauthenticated("sign in as staff first", code="unauthenticated")
-    if row["expires_at"] <= clock.now():
+    if as_utc(row["expires_at"]) <= clock.now():
         raise Unauthenticated("your session has expired; sign in again", code="session-expired")
     return StaffPrincipal(row["staff_id"], row["username"], Role(row["role"]), row["scope"])
 
 
 async def reader_for_token(token: str, clock: Clock) -> int:
-    async with read_transaction():
-        row = await Session.select(Session.expires_at, Session.reader).where(
-            Session.token_hash == hash_token(token)
-        ).first()
+    """Asked on every reader request: one statement, no transaction around it."""
+    rows = await fetch_once(_READER_FOR_TOKEN, [hash_token(token)])
+    row = rows[0] if rows else None
     if row is None or row["reader"] is None:
         raise Unauthenticated("sign in with your card number and PIN", code="unauthenticated")
-    if row["expires_at"] <= clock.now():
+    if as_utc(row["expires_at"]) <= clock.now():
         raise Unauthenticated("your session has expired; sign in again", code="session-expired")
     return int(row["reader"])
 
