@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 __all__ = ["Settings", "get_settings"]
 
@@ -21,6 +22,9 @@ class Settings:
     # Empty: the embedded SQLite FTS5 engine in data_dir. An http(s) URL selects Meilisearch.
     search_url: str = ""
     search_key: str = ""
+    # "process": `serve` builds search documents in a child process (on another core than the
+    # desks); "inline": in the server process itself.
+    search_worker: str = "process"
     secret_key: str = field(default="", repr=False)
     cjk_font: str = ""
     # Reader sign-in: this many wrong PINs in a row lock the card for lockout_minutes.
@@ -28,6 +32,11 @@ class Settings:
     pin_lockout_minutes: int = 15
     session_hours: int = 12
     timezone: str = "Asia/Shanghai"
+
+    def __post_init__(self) -> None:
+        if self.search_worker not in ("process", "inline"):
+            raise ValueError(f"UNICARD_SEARCH_WORKER must be 'process' or 'inline', not "
+                             f"{self.search_worker!r}")
 
     @property
     def is_postgres(self) -> bool:
@@ -44,20 +53,36 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
-        data_dir = Path(env.get("UNICARD_DATA_DIR", "data")).expanduser()
-        secret = env.get("UNICARD_SECRET_KEY", "") or _local_secret(data_dir)
-        return cls(
-            data_dir=data_dir,
-            database_url=env.get("UNICARD_DATABASE_URL", ""),
-            search_url=env.get("UNICARD_SEARCH_URL", ""),
-            search_key=env.get("UNICARD_SEARCH_KEY", ""),
-            secret_key=secret,
-            cjk_font=env.get("UNICARD_CJK_FONT", ""),
-            pin_max_failures=int(env.get("UNICARD_PIN_MAX_FAILURES", "5")),
-            pin_lockout_minutes=int(env.get("UNICARD_PIN_LOCKOUT_MINUTES", "15")),
-            session_hours=int(env.get("UNICARD_SESSION_HOURS", "12")),
-            timezone=env.get("UNICARD_TIMEZONE", "Asia/Shanghai"),
-        )
+        data_dir = Path(env.get(_ENV["data_dir"], "data")).expanduser()
+        values: dict[str, Any] = {"data_dir": data_dir}
+        for name, variable in _ENV.items():
+            if name != "data_dir" and variable in env:
+                kind = type(getattr(_DEFAULTS, name))
+                values[name] = kind(env[variable])
+        values["secret_key"] = values.get("secret_key") or _local_secret(data_dir)
+        return cls(**values)
+
+    def to_env(self) -> dict[str, str]:
+        """The environment that `from_env` reads back as these settings (for child
+        processes such as the search indexer)."""
+        return {variable: str(getattr(self, name)) for name, variable in _ENV.items()}
+
+
+# Each setting and the environment variable it is read from.
+_ENV = {
+    "data_dir": "UNICARD_DATA_DIR",
+    "database_url": "UNICARD_DATABASE_URL",
+    "search_url": "UNICARD_SEARCH_URL",
+    "search_key": "UNICARD_SEARCH_KEY",
+    "search_worker": "UNICARD_SEARCH_WORKER",
+    "secret_key": "UNICARD_SECRET_KEY",
+    "cjk_font": "UNICARD_CJK_FONT",
+    "pin_max_failures": "UNICARD_PIN_MAX_FAILURES",
+    "pin_lockout_minutes": "UNICARD_PIN_LOCKOUT_MINUTES",
+    "session_hours": "UNICARD_SESSION_HOURS",
+    "timezone": "UNICARD_TIMEZONE",
+}
+_DEFAULTS = Settings()
 
 
 def _local_secret(data_dir: Path) -> str:

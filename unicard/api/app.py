@@ -26,6 +26,7 @@ from unicard.circulation.jobs import job_interval, run_periodically
 from unicard.clock import Clock, SystemClock
 from unicard.db import bind, close_pools, current_engine, engine_from_settings, open_pools
 from unicard.search.engine import open_search_engine
+from unicard.search.indexer import ChildIndexer, Indexer, InlineIndexer
 from unicard.search.sync import run_outbox_worker
 from unicard.settings import Settings, get_settings
 
@@ -71,16 +72,23 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
 
     @asynccontextmanager
     async def search(app: Litestar) -> AsyncIterator[None]:
-        """The search engine and the outbox worker that keeps it current."""
+        """The search engine (queries) and the outbox worker that keeps it current; the
+        documents are built in a child process unless the settings ask for this one."""
         app.state.search = open_search_engine(settings)
+        indexer: Indexer
+        if settings.search_worker == "process":
+            indexer = ChildIndexer(settings)
+            await indexer.start()
+        else:
+            indexer = InlineIndexer(app.state.search)
         stop = asyncio.Event()
-        worker = asyncio.create_task(
-            run_outbox_worker(app.state.search, app.state.clock, stop))
+        worker = asyncio.create_task(run_outbox_worker(indexer, app.state.clock, stop))
         try:
             yield
         finally:
             stop.set()
             await worker
+            await indexer.close()
             app.state.search.close()
 
     @asynccontextmanager

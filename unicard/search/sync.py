@@ -11,44 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator
 
 from search_index import Document, SearchEngine, SearchUnavailable
 from unicard.bulk import execute, fetch, placeholders
 from unicard.clock import Clock
 from unicard.db import read_transaction, write_transaction
 from unicard.network.services import load_tree
-from unicard.network.topology import OrgTree
-from unicard.search.documents import build_document
+from unicard.search.indexer import ChildIndexer, Indexer, InlineIndexer, documents_for
 
 __all__ = ["documents_for", "drain_outbox", "outbox_backlog", "reindex", "run_outbox_worker"]
 
 log = logging.getLogger("unicard.search")
-
-_RECORD_FIELDS = ("id, title, title_pinyin, authors, subjects, summary, series, responsibility, "
-                  "publisher, year, language, material_type, clc, isbns")
-_ITEM_FIELDS = ("SELECT i.record, i.status, i.not_for_loan, i.call_number, h.code AS home_org, "
-                "c.code AS current_org FROM item i JOIN org h ON h.id = i.home_org "
-                "JOIN org c ON c.id = i.current_org")
-
-
-async def documents_for(record_ids: Sequence[int], tree: OrgTree) -> tuple[list[Document],
-                                                                          list[str]]:
-    """Whole documents for these records, and the ids that no longer exist (to delete)."""
-    if not record_ids:
-        return [], []
-    marks = placeholders(len(record_ids))
-    records = await fetch(f"SELECT {_RECORD_FIELDS} FROM bib_record WHERE id IN ({marks})",
-                          list(record_ids))
-    items = await fetch(f"{_ITEM_FIELDS} WHERE i.record IN ({marks})", list(record_ids))
-    by_record: dict[int, list[dict[str, Any]]] = {}
-    for item in items:
-        by_record.setdefault(item["record"], []).append(item)
-    docs = [build_document(r, by_record.get(r["id"], []), tree) for r in records]
-    found = {r["id"] for r in records}
-    return docs, [str(i) for i in record_ids if i not in found]
-
 
 async def outbox_backlog() -> int:
     async with read_transaction():
@@ -56,22 +30,19 @@ async def outbox_backlog() -> int:
     return int(rows[0]["n"])
 
 
-async def drain_outbox(engine: SearchEngine, clock: Clock, batch: int = 500) -> int:
-    """Deliver one batch; returns how many outbox rows were completed (0 when empty)."""
+async def drain_outbox(indexer: Indexer | SearchEngine, clock: Clock, batch: int = 500) -> int:
+    """Deliver one batch; returns how many outbox rows were completed (0 when empty).
+    `indexer` builds and writes the documents (a bare engine: in this process)."""
+    if not isinstance(indexer, (InlineIndexer, ChildIndexer)):
+        indexer = InlineIndexer(indexer)  # type: ignore[arg-type]
     async with read_transaction():
         rows = await fetch("SELECT id, key FROM outbox WHERE processed_at IS NULL AND "
                            "topic = 'record' ORDER BY id LIMIT ?", (batch,))
-        if not rows:
-            return 0
-        ids = sorted({int(row["key"]) for row in rows})
-        tree = await load_tree()
-        docs, gone = await documents_for(ids, tree)
+    if not rows:
+        return 0
     row_ids = [row["id"] for row in rows]
     try:
-        if docs:
-            await asyncio.to_thread(engine.upsert, docs)
-        if gone:
-            await asyncio.to_thread(engine.delete, gone)
+        await indexer.index(sorted({int(row["key"]) for row in rows}))
     except SearchUnavailable:
         async with write_transaction():
             await execute(f"UPDATE outbox SET attempts = attempts + 1 WHERE id IN "
@@ -83,7 +54,7 @@ async def drain_outbox(engine: SearchEngine, clock: Clock, batch: int = 500) -> 
     return len(row_ids)
 
 
-async def run_outbox_worker(engine: SearchEngine, clock: Clock, stop: asyncio.Event,
+async def run_outbox_worker(indexer: Indexer | SearchEngine, clock: Clock, stop: asyncio.Event,
                             interval: float = 0.25, max_backoff: float = 30.0) -> None:
     """Drain continuously until `stop` is set; back off while the engine is unavailable."""
     delay = interval
@@ -91,7 +62,7 @@ async def run_outbox_worker(engine: SearchEngine, clock: Clock, stop: asyncio.Ev
     loop = asyncio.get_running_loop()
     while not stop.is_set():
         try:
-            while await drain_outbox(engine, clock):
+            while await drain_outbox(indexer, clock):
                 delay = interval
             if loop.time() - last_cleanup > 3600:  # hourly: a write the desks need not wait on
                 await execute_cleanup(clock)
