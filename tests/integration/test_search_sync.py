@@ -16,7 +16,11 @@ from unicard.catalogue.services import (
     update_item,
 )
 from unicard.db import read_transaction
+from unicard.search.indexer import ChildIndexer
 from unicard.search.sync import drain_outbox, outbox_backlog, reindex
+from unicard.settings import Settings
+
+from ..conftest import pg_url
 
 
 async def pending_attempts() -> list[int]:
@@ -72,3 +76,47 @@ async def test_reindex_rebuilds_from_the_database(network, clock, tmp_path):
     assert engine.count() == 3 and seen
     assert engine.search(Query(text="水浒")).total == 1
     engine.close()
+
+
+def _child_settings(db: str, tmp_path, templates) -> Settings:  # type: ignore[no-untyped-def]
+    """The settings a `serve` on this test's database would hand its indexer child."""
+    url = "" if db == "sqlite" else pg_url(templates.pg_name)
+    return Settings(data_dir=tmp_path, database_url=url, secret_key="test-secret-key")
+
+
+async def test_the_indexer_child_process_indexes_and_comes_back_after_dying(
+        db, network, clock, tmp_path, _templates):
+    indexer = ChildIndexer(_child_settings(db, tmp_path, _templates))
+    await indexer.start()
+    try:
+        first = await create_record(RecordInput(title="红楼梦", authors=("曹雪芹",)),
+                                    network.east_librarian, clock)
+        assert await drain_outbox(indexer, clock) == 1
+        engine = open_engine(index_path=tmp_path / "search.sqlite3")
+        assert [h.id for h in engine.search(Query(text="hlm")).hits] == [str(first["id"])]
+
+        process = indexer._process
+        assert process is not None
+        process.kill()  # the child dies between batches
+        await process.wait()
+        second = await create_record(RecordInput(title="西游记"), network.east_librarian,
+                                     clock)
+        assert await drain_outbox(indexer, clock) == 1  # started again, nothing lost
+        assert [h.id for h in engine.search(Query(text="xyj")).hits] == [str(second["id"])]
+        assert indexer._process is not process
+        engine.close()
+    finally:
+        await indexer.close()
+
+
+async def test_the_indexer_child_reports_an_unavailable_engine_and_the_rows_stay(
+        db, network, clock, tmp_path, _templates):
+    (tmp_path / "search.sqlite3").mkdir()  # where the index file should be: unusable
+    indexer = ChildIndexer(_child_settings(db, tmp_path, _templates))
+    try:
+        await create_record(RecordInput(title="水浒传"), network.east_librarian, clock)
+        with pytest.raises(SearchUnavailable):
+            await drain_outbox(indexer, clock)
+        assert await pending_attempts() == [1]
+    finally:
+        await indexer.close()

@@ -139,7 +139,7 @@ class ChildIndexer:
                                    f"(code {process.returncode})")
         reply = json.loads(line)
         if "unavailable" in reply:
-            raise SearchUnavailable(reply["unavailable"])
+            raise SearchUnavailable(reply.get("engine", "search"), reply["unavailable"])
         if "error" in reply:
             raise RuntimeError(f"the search indexer process failed: {reply['error']}")
 
@@ -181,7 +181,7 @@ async def _serve_child() -> None:
                 ids = [int(i) for i in json.loads(line)["records"]]
                 reply: dict[str, object] = {"ok": await index_records(engine, ids)}
             except SearchUnavailable as exc:
-                reply = {"unavailable": exc.reason}
+                reply = {"unavailable": exc.reason, "engine": exc.engine}
             except Exception as exc:  # reported to the server, which retries the batch
                 log.exception("indexing failed")
                 reply = {"error": f"{type(exc).__name__}: {exc}"}
