@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         if bind_engine:
             bind(engine_from_settings(settings))
         engine = current_engine()
-        await open_pools(engine, size=20)
+        await open_pools(engine, size=settings.database_pool_size)
         try:
             yield
         finally:
