@@ -20,7 +20,14 @@ import sqlite3
 
 from search_index.embedded.analysis import COLUMNS, WEIGHTS
 
-__all__ = ["SCHEMA_VERSION", "create_generation", "drop_generation", "init_file", "prefix"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "create_generation",
+    "create_indexes",
+    "drop_generation",
+    "init_file",
+    "prefix",
+]
 
 SCHEMA_VERSION = "1"
 
@@ -47,7 +54,11 @@ def init_file(conn: sqlite3.Connection, segmenter: str) -> None:
         )
 
 
-def create_generation(conn: sqlite3.Connection, generation: int) -> None:
+def create_generation(
+    conn: sqlite3.Connection, generation: int, *, indexes: bool = True
+) -> None:
+    """Tables of one generation; a bulk build passes ``indexes=False`` and calls
+    :func:`create_indexes` when loaded (sorting once beats a million random inserts)."""
     p = prefix(generation)
     cols = ", ".join(COLUMNS)
     weights = ", ".join(f"{w:g}" for w in WEIGHTS)
@@ -58,26 +69,35 @@ def create_generation(conn: sqlite3.Connection, generation: int) -> None:
             material_type TEXT, language TEXT, year INTEGER, decade INTEGER,
             clc TEXT, clc_top TEXT, title_sort TEXT NOT NULL, title_key TEXT NOT NULL);
         CREATE TABLE {p}body(rowid INTEGER PRIMARY KEY, body BLOB NOT NULL);
-        CREATE INDEX {p}docs_year ON {p}docs(year);
-        CREATE INDEX {p}docs_title ON {p}docs(title_sort);
-        CREATE INDEX {p}docs_clc ON {p}docs(clc);
         CREATE VIRTUAL TABLE {p}fts USING fts5({cols}, tokenize = 'ascii');
         INSERT INTO {p}fts({p}fts, rank) VALUES ('rank', 'bm25({weights})');
         CREATE TABLE {p}org(doc INTEGER, org INTEGER, avail INTEGER NOT NULL,
             PRIMARY KEY (doc, org)) WITHOUT ROWID;
-        CREATE INDEX {p}org_by_org ON {p}org(org, avail, doc);
         CREATE TABLE {p}codes(code TEXT, doc INTEGER, PRIMARY KEY (code, doc)) WITHOUT ROWID;
         CREATE TABLE {p}subj(subject TEXT, doc INTEGER, PRIMARY KEY (subject, doc))
             WITHOUT ROWID;
         CREATE TABLE {p}terms(term TEXT PRIMARY KEY, len INTEGER NOT NULL,
             docs INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID;
-        CREATE INDEX {p}terms_by_head ON {p}terms(substr(term, 1, 1), len);
         CREATE TABLE {p}tomb(id TEXT PRIMARY KEY) WITHOUT ROWID;
         """
     # Statement by statement: executescript() would commit the caller's transaction.
     for statement in ddl.split(";"):
         if statement.strip():
             conn.execute(statement)
+    if indexes:
+        create_indexes(conn, generation)
+
+
+def create_indexes(conn: sqlite3.Connection, generation: int) -> None:
+    """Secondary indexes that serve sorts, filters and browsing (not needed to write)."""
+    p = prefix(generation)
+    conn.execute(f"CREATE INDEX IF NOT EXISTS {p}docs_year ON {p}docs(year)")
+    conn.execute(f"CREATE INDEX IF NOT EXISTS {p}docs_title ON {p}docs(title_sort)")
+    conn.execute(f"CREATE INDEX IF NOT EXISTS {p}docs_clc ON {p}docs(clc)")
+    conn.execute(f"CREATE INDEX IF NOT EXISTS {p}org_by_org ON {p}org(org, avail, doc)")
+    conn.execute(
+        f"CREATE INDEX IF NOT EXISTS {p}terms_by_head ON {p}terms(substr(term, 1, 1), len)"
+    )
 
 
 def drop_generation(conn: sqlite3.Connection, generation: int) -> None:
