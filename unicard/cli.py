@@ -102,12 +102,13 @@ def serve(host: str, port: int, log_level: str) -> None:
     import uvicorn
 
     from unicard.api.app import create_app
+    from unicard.api.server import CoalescingHttpProtocol
 
     settings = get_settings()
     run_with_db(settings, migrate)
     console.print(f"unicard on http://{host}:{port}  (OpenAPI: http://{host}:{port}/schema)")
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level,
-                access_log=False)
+                access_log=False, http=CoalescingHttpProtocol)
 
 
 def _progress_bar() -> Progress:
