@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from search_index.embedded import schema
 from search_index.embedded.analysis import Row, analyse, analyse_encoded, encode_batch
 from search_index.model import Document
-from search_index.text import SEGMENTER
+from search_index.text import CHAR_MARK, SEGMENTER
 
 if TYPE_CHECKING:
     from search_index.embedded.engine import EmbeddedEngine
@@ -44,6 +44,12 @@ LIVE_FTS_CONFIG = {"automerge": 4, "crisismerge": 16}
 QUEUE_PER_WORKER = 8
 #: Below this many documents a pool costs more than it saves.
 POOL_THRESHOLD = 5_000
+
+
+def common_threshold(records: int) -> int:
+    """Records a word must be in to be left out of ranking expressions (5%, and at least
+    2,000: below that, weighing it costs little)."""
+    return max(2_000, records // 20)
 
 
 def _batched(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
@@ -213,13 +219,26 @@ class Builder:
                 conn.execute(
                     f"CREATE VIRTUAL TABLE temp.{p}vocab USING fts5vocab(main, {p}fts, row)"
                 )
+                # One pass over the vocabulary (character tokens, marked with CHAR_MARK,
+                # sort after every word and are skipped outright): the Latin words feed the
+                # typo vocabulary, the very common words of any script the ranking.
+                conn.execute(
+                    f"CREATE TEMP TABLE {p}words AS SELECT term, doc FROM temp.{p}vocab "
+                    "WHERE term < ?",
+                    (CHAR_MARK,),
+                )
                 conn.execute(
                     f"INSERT OR REPLACE INTO {p}terms(term, len, docs) "
-                    f"SELECT term, length(term), doc FROM temp.{p}vocab "
-                    # The range lets fts5vocab skip Chinese and character tokens outright.
+                    f"SELECT term, length(term), doc FROM temp.{p}words "
                     "WHERE term >= 'a' AND term < '{' "
                     "AND term GLOB '[a-z][a-z][a-z]*' AND term NOT GLOB '*[^a-z]*'"
                 )
+                conn.execute(
+                    f"INSERT OR REPLACE INTO {p}common(term, docs) "
+                    f"SELECT term, doc FROM temp.{p}words WHERE doc >= ?",
+                    (common_threshold(self.added),),
+                )
+                conn.execute(f"DROP TABLE temp.{p}words")
                 conn.execute(f"DROP TABLE temp.{p}vocab")
             t = self._time("vocabulary", t)
             with engine._write(conn):

@@ -36,7 +36,7 @@ from search_index.embedded.sql import Plan, plan_search
 from search_index.engine import Progress
 from search_index.errors import SearchUnavailable
 from search_index.highlight import highlight
-from search_index.model import Document, Facet, Health, Hit, Query, SearchResult
+from search_index.model import Document, Facet, Health, Hit, Query, SearchResult, Sort
 from search_index.text import (
     SEGMENTER,
     call_number_key,
@@ -56,8 +56,13 @@ WINDOW = 1_000
 _ORG_FACETS = (Facet.AVAILABLE_AT, Facet.HELD_BY)
 #: Completions a two- or three-letter prefix stands for.
 COMPLETIONS = 30
-#: Text matches are counted up to this; beyond it the total is a lower bound (flagged).
-COUNT_CAP = 50_000
+#: Ranking by the rarer words of a query reads at most this many of their matches per
+#: window row before giving up (and ranking by the whole query).
+RANK_SPREAD = 4
+#: Text matches are counted up to this; beyond it the total is extrapolated from how densely
+#: the counted ones lie among the records (flagged as an estimate): counting 500,000 matches
+#: of "the" would cost more than the rest of the search.
+COUNT_CAP = 5_000
 
 
 class EmbeddedEngine:
@@ -458,6 +463,7 @@ class EmbeddedEngine:
             text = query.text.strip()
             code = self._code_lookup(conn, p, text) if text else None
             match = None
+            rank_match: str | None = None
             needles: tuple[str, ...] = ()
             if text and code is None:
                 compiled = compile_text(
@@ -468,21 +474,66 @@ class EmbeddedEngine:
                 match, needles = compiled.match, compiled.needles
                 if match is None:  # only punctuation: nothing can match
                     return SearchResult([], 0, query.page, query.per_page)
+                if query.sort is Sort.RELEVANCE and len(compiled.clauses) > 1:
+                    words = {t for _, terms in compiled.clauses for t in terms}
+                    rank_match = compiled.rank_match(self._common(conn, p, words))
             plan = plan_search(
                 p, query, match=match, code=code, org_id=lambda c: self._org_id(conn, c)
             )
-            return self._run(conn, p, plan, query, needles)
+            return self._run(conn, p, plan, query, needles, rank_match)
+
+    @staticmethod
+    def _rank_window(
+        conn: sqlite3.Connection, p: str, rank_match: str, in_window: int
+    ) -> bool:
+        """Rank the window by ``rank_match`` (the query without its very common words: every
+        window row matches it, and FTS5 weighs each phrase by counting all its rows, see
+        ``CompiledText.rank_match``). False, ranking nothing, when that expression matches
+        many more rows than the window within the window's rowid range."""
+        lo, hi = conn.execute("SELECT min(rid), max(rid) FROM temp.win").fetchone()
+        cap = RANK_SPREAD * in_window + 100
+        ranks = conn.execute(
+            f"SELECT rank, rowid FROM {p}fts WHERE {p}fts MATCH ? AND rowid BETWEEN ? AND ? "
+            "ORDER BY rowid DESC LIMIT ?",
+            (rank_match, lo, hi, cap),
+        ).fetchall()
+        if len(ranks) >= cap:
+            return False
+        conn.executemany("UPDATE temp.win SET r = ? WHERE rid = ?", ranks)
+        return True
+
+    @staticmethod
+    def _common(conn: sqlite3.Connection, p: str, words: set[str]) -> dict[str, int]:
+        """Which of these words are in a large share of the records (see ``rank_match``)."""
+        marks = ",".join("?" * len(words))
+        try:
+            return dict(
+                conn.execute(f"SELECT term, docs FROM {p}common WHERE term IN ({marks})", [*words])
+            )
+        except sqlite3.OperationalError:  # an index built before the table existed
+            return {}
 
     def _run(
-        self, conn: sqlite3.Connection, p: str, plan: Plan, query: Query, needles: tuple[str, ...]
+        self,
+        conn: sqlite3.Connection,
+        p: str,
+        plan: Plan,
+        query: Query,
+        needles: tuple[str, ...],
+        rank_match: str | None = None,
     ) -> SearchResult:
         if plan.empty:
             facets: dict[str, dict[str, int]] = {f.value: {} for f in query.facets}
             return SearchResult([], 0, query.page, query.per_page, facets)
         window = max(self.window, query.offset + query.per_page)
         conn.execute("DELETE FROM temp.win")
-        cur = conn.execute(plan.window_sql(), (*plan.params, window + 1))
+        cur = conn.execute(plan.window_sql(ranked=rank_match is None), (*plan.params, window + 1))
         in_window = cur.rowcount
+        if rank_match is not None and in_window and not self._rank_window(
+            conn, p, rank_match, in_window
+        ):  # the rarer words are not rare enough here: rank by the whole expression
+            conn.execute("DELETE FROM temp.win")
+            conn.execute(plan.window_sql(), (*plan.params, window + 1))
         partial = in_window > window
         total_is_estimate = False
         if not partial:
@@ -491,14 +542,23 @@ class EmbeddedEngine:
             total = int(conn.execute(plan.count_sql, plan.params).fetchone()[0])
         else:
             count = plan.match_count_sql
-            total = int(conn.execute(count, (plan.match, 0, COUNT_CAP)).fetchone()[0])
+            total, lo, hi = conn.execute(count, (plan.match, 0, COUNT_CAP)).fetchone()
             total_is_estimate = total >= COUNT_CAP
+            if total_is_estimate:
+                # The most recent COUNT_CAP matches span rowids lo..hi: assume the same
+                # density below (documents are numbered in the order they were indexed).
+                total = round(total * hi / max(1, hi - lo + 1))
             if plan.filtered:
                 # Filters passed in_window of the text matches at or above `lowest`: assume
                 # the same share below it.
                 lowest = conn.execute("SELECT min(rid) FROM temp.win").fetchone()[0]
                 scanned = conn.execute(count, (plan.match, lowest, COUNT_CAP)).fetchone()[0]
-                total = round(total * in_window / max(1, scanned))
+                passed = in_window
+                if scanned >= COUNT_CAP:  # counted the most recent COUNT_CAP, down to lo
+                    passed = conn.execute(
+                        "SELECT count(*) FROM temp.win WHERE rid >= ?", (lo,)
+                    ).fetchone()[0]
+                total = round(total * passed / max(1, scanned))
                 total_is_estimate = True
         if plan.match is None:
             sql, params = plan.direct_page_sql(), (*plan.params, query.per_page, query.offset)

@@ -31,6 +31,26 @@ SHORT_PREFIX = 4
 class CompiledText:
     match: str | None  # None: no searchable word in the text
     needles: tuple[str, ...]  # normalised words to mark in highlights
+    #: (clause, its words as indexed terms) for each AND-ed clause of ``match``: the engine
+    #: leaves clauses of very common words out of the ranking expression (see ``rank_match``).
+    clauses: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def rank_match(self, common: dict[str, int]) -> str | None:
+        """``match`` without the clauses that name a word in ``common`` (word → records;
+        keeping the least common clause if all do), or None when no clause is left out.
+
+        FTS5's bm25 counts every row of every phrase to weigh it (its IDF), which for a word
+        in half the records costs more than the rest of the search; and such a word weighs
+        next to nothing in the score. Every record matching ``match`` matches the result.
+        """
+        kept = [c for c, terms in self.clauses if common.keys().isdisjoint(terms)]
+        if len(kept) == len(self.clauses):
+            return None
+        if not kept:
+            kept = [min(self.clauses, key=lambda c: max(common.get(t, 0) for t in c[1]))[0]]
+            if len(self.clauses) == 1:
+                return None
+        return " AND ".join(kept)
 
 
 def _quote(token: str) -> str:
@@ -52,7 +72,7 @@ def compile_text(
     text: str, typos: TypoLookup | None = None, prefixes: PrefixLookup | None = None
 ) -> CompiledText:
     qwords = query_words(text)
-    clauses: list[str] = []
+    clauses: dict[str, tuple[str, ...]] = {}  # a repeated word is one clause ("the the")
     needles: list[str] = []
     for i, (han, word) in enumerate(qwords):
         last = i == len(qwords) - 1
@@ -64,7 +84,7 @@ def compile_text(
         term = _quote(word) + ("*" if prefix and not short else "")
         if han:
             chars = _quote(" ".join(CHAR_MARK + c for c in word))
-            clauses.append(f"({term} OR {chars})")
+            clauses.setdefault(f"({term} OR {chars})", (word,))
             continue
         alts = [term]
         if short and prefixes is not None:
@@ -73,7 +93,10 @@ def compile_text(
             variants = typos(word, last)
             alts.extend(_quote(v) for v in variants)
             needles.extend(variants)
-        clauses.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
+        clause = alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
+        clauses.setdefault(clause, (word,))
     if not clauses:
         return CompiledText(None, ())
-    return CompiledText(" AND ".join(clauses), tuple(dict.fromkeys(needles)))
+    return CompiledText(
+        " AND ".join(clauses), tuple(dict.fromkeys(needles)), tuple(clauses.items())
+    )

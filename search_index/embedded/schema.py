@@ -79,6 +79,7 @@ def create_generation(
         CREATE TABLE {p}terms(term TEXT PRIMARY KEY, len INTEGER NOT NULL,
             docs INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID;
         CREATE TABLE {p}tomb(id TEXT PRIMARY KEY) WITHOUT ROWID;
+        CREATE TABLE {p}common(term TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
         """
     # Statement by statement: executescript() would commit the caller's transaction.
     for statement in ddl.split(";"):
@@ -102,5 +103,5 @@ def create_indexes(conn: sqlite3.Connection, generation: int) -> None:
 
 def drop_generation(conn: sqlite3.Connection, generation: int) -> None:
     p = prefix(generation)
-    for table in ("fts", "docs", "body", "org", "codes", "subj", "terms", "tomb"):
+    for table in ("fts", "docs", "body", "org", "codes", "subj", "terms", "tomb", "common"):
         conn.execute(f"DROP TABLE IF EXISTS {p}{table}")

@@ -57,17 +57,18 @@ class Plan:
 
     @property
     def match_count_sql(self) -> str:
-        """Matches of the text alone at or above a rowid, counted up to a cap (parameters:
-        match, rowid, cap): counting half a million matches of "ba*" costs more than the
-        rest of the search, and "50,000+" is as useful a total."""
+        """Matches of the text alone at or above a rowid, the most recent counted up to a cap,
+        with the lowest and highest rowid counted (parameters: match, rowid, cap): counting
+        half a million matches of "ba*" costs more than the rest of the search."""
         p = self.p
         return (
-            f"SELECT count(*) FROM (SELECT 1 FROM {p}fts WHERE {p}fts MATCH ? "
-            "AND rowid >= ? LIMIT ?)"
+            f"SELECT count(*), min(rowid), max(rowid) FROM (SELECT rowid FROM {p}fts "
+            f"WHERE {p}fts MATCH ? AND rowid >= ? ORDER BY rowid DESC LIMIT ?)"
         )
 
-    def window_sql(self) -> str:
-        ranked = self.match is not None and self.sort is Sort.RELEVANCE
+    def window_sql(self, *, ranked: bool = True) -> str:
+        """Collects the window; ``ranked=False`` leaves ranks to be filled in afterwards."""
+        ranked = ranked and self.match is not None and self.sort is Sort.RELEVANCE
         rank = f"{self.p}fts.rank" if ranked else "NULL"
         return (
             f"INSERT INTO temp.win(rid, r) SELECT {self.rid}, {rank} {self.from_sql} "
