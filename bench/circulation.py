@@ -50,6 +50,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from proc_cpu import backends_cpu, machine_cpu, tree_cpu  # noqa: E402
 
 PG_ADMIN = os.environ.get("UNICARD_TEST_DATABASE_URL",
                           "postgresql://postgres:postgres@127.0.0.1:5432/postgres")
@@ -269,49 +272,6 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000 if ordered else 0.0
 
 
-def _process_cpu(pid: int) -> float:
-    """User + system CPU seconds of a process, its threads and waited-for children."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds of a process and its live children (uvicorn workers, search sync)."""
-    total = _process_cpu(pid)
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if ppid == pid:
-                total += _tree_cpu(int(entry.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
-def _backends_cpu(database: str | None) -> float:
-    """CPU seconds of the PostgreSQL backends serving `database` (named in their titles)."""
-    total = 0.0
-    if not database:
-        return total
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            title = (entry / "cmdline").read_bytes()
-            if b"postgres" in title and database.encode() in title:
-                total += _process_cpu(int(entry.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
-def _machine_cpu() -> float:
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Cpu:
     """CPU seconds spent during a run, by party."""
@@ -323,8 +283,8 @@ class Cpu:
 
     @classmethod
     def now(cls, server_pid: int, database: str | None) -> Cpu:
-        return cls(_tree_cpu(server_pid), _backends_cpu(database), time.process_time(),
-                   _machine_cpu())
+        return cls(tree_cpu(server_pid), backends_cpu(database), time.process_time(),
+                   machine_cpu())
 
     def __sub__(self, other: Cpu) -> Cpu:
         return Cpu(self.server - other.server, self.database - other.database,
