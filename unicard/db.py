@@ -369,24 +369,25 @@ class UnicardSQLiteEngine(SQLiteEngine):
 
 def engine_from_settings(settings: Settings) -> Engine:
     if settings.is_postgres:
-        url = urlparse(settings.database_url)
-        config: dict[str, Any] = {
-            "host": url.hostname or "127.0.0.1",
-            "port": url.port or 5432,
-            "user": url.username or "postgres",
-            "password": url.password or "",
-            "database": (url.path or "/unicard").lstrip("/"),
-        }
-        # libpq's sslmode from the DSN; on the loopback TLS protects nothing and costs CPU on
-        # every query (about a third of a booking's time), so it is off there unless asked.
-        sslmode = parse_qs(url.query).get("sslmode", [None])[0]
-        if sslmode is None and config["host"] in ("127.0.0.1", "localhost", "::1"):
-            sslmode = "disable"
-        if sslmode is not None:
-            config["ssl"] = sslmode
-        return PostgresEngine(config=config)
+        return PostgresEngine(config=postgres_config(settings.database_url))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return UnicardSQLiteEngine(path=str(settings.sqlite_path), timeout=10)
+
+
+def postgres_config(url: str) -> dict[str, Any]:
+    """asyncpg's connection arguments for a libpq-style DSN: asyncpg reads the DSN itself, so
+    everything libpq accepts works, a Unix socket too (`postgresql:///unicard?host=/run/
+    postgresql`). On the loopback or a socket TLS protects nothing and costs CPU on every query
+    (about a third of a booking's time), so it is off there unless the DSN asks for it."""
+    parsed = urlparse(url)
+    query = parse_qs(parsed.query)
+    config: dict[str, Any] = {"dsn": url,
+                              "database": (parsed.path or "/").lstrip("/") or "postgres"}
+    host = query.get("host", [parsed.hostname or ""])[0]
+    local = host in ("", "127.0.0.1", "localhost", "::1") or host.startswith("/")
+    if "sslmode" not in query and local:
+        config["ssl"] = "disable"
+    return config
 
 
 _engine: Engine | None = None
