@@ -31,7 +31,7 @@ import msgspec
 from search_index.embedded import schema
 from search_index.embedded.analysis import Row, analyse, vocabulary
 from search_index.embedded.build import Builder
-from search_index.embedded.fts_query import compile_text
+from search_index.embedded.fts_query import SHORT_PREFIX, compile_text
 from search_index.embedded.sql import Plan, plan_search
 from search_index.engine import Progress
 from search_index.errors import SearchUnavailable
@@ -434,16 +434,20 @@ class EmbeddedEngine:
         return expand(word, candidates)
 
     def _completions(self, conn: sqlite3.Connection, p: str, prefix: str) -> list[str]:
-        """The most common indexed words starting with a short prefix (search as you type)."""
+        """The most common indexed words starting with a short prefix (search as you type);
+        for a longer prefix all of them, or none if there are more than ``COMPLETIONS``."""
         hi = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        return [
+        terms = [
             t
             for (t,) in conn.execute(
                 f"SELECT term FROM {p}terms WHERE term >= ? AND term < ? "
                 "ORDER BY docs DESC LIMIT ?",
-                (prefix, hi, COMPLETIONS),
+                (prefix, hi, COMPLETIONS + 1),
             )
         ]
+        if len(prefix) >= SHORT_PREFIX and len(terms) > COMPLETIONS:
+            return []
+        return terms[:COMPLETIONS]
 
     def _code_lookup(self, conn: sqlite3.Connection, p: str, text: str) -> str | None:
         """The code a query names when it is an ISBN or a call number with hits, else None."""

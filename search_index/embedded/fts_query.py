@@ -20,7 +20,8 @@ __all__ = ["CompiledText", "compile_text"]
 
 #: (word, is_last_word) -> indexed terms within the word's typo budget.
 TypoLookup = Callable[[str, bool], list[str]]
-#: Short Latin prefix -> its most common completions in the index.
+#: Latin prefix -> its most common completions in the index when shorter than
+#: ``SHORT_PREFIX``; else all of them, or none when there are too many to list.
 PrefixLookup = Callable[[str], list[str]]
 #: Latin prefixes shorter than this are expanded from the vocabulary (FTS5 has no prefix
 #: index here); longer ones cover few terms and are left to FTS5's own prefix query.
@@ -81,14 +82,23 @@ def compile_text(
         # it is matched as a word until a second letter is typed.
         prefix = last and (han or len(word) >= 2)
         short = prefix and not han and len(word) < SHORT_PREFIX and prefixes is not None
-        term = _quote(word) + ("*" if prefix and not short else "")
+        # A longer Latin prefix becomes the list of its completions when the vocabulary
+        # has them all (few do have many): FTS5 reads every matching term of a prefix query
+        # into one list before it returns the first row, while an OR of terms is read
+        # lazily, 10x faster for common words ("history" → 4 ms against 0.4).
+        completions: list[str] | None = None
+        if short and prefixes is not None:
+            completions = prefixes(word)
+        elif prefix and not han and prefixes is not None and word.isascii() and word.isalpha():
+            completions = prefixes(word) or None
+        term = _quote(word) + ("*" if prefix and completions is None and not short else "")
         if han:
             chars = _quote(" ".join(CHAR_MARK + c for c in word))
             clauses.setdefault(f"({term} OR {chars})", (word,))
             continue
         alts = [term]
-        if short and prefixes is not None:
-            alts.extend(_quote(t) for t in prefixes(word) if t != word)
+        if completions:
+            alts.extend(_quote(t) for t in completions if t != word)
         if typos is not None and typo.budget(word):
             variants = typos(word, last)
             alts.extend(_quote(v) for v in variants)
