@@ -25,6 +25,7 @@ from unicard.api.sessions import ReaderSessionController, StaffController
 from unicard.circulation.jobs import job_interval, run_periodically
 from unicard.clock import Clock, SystemClock
 from unicard.db import bind, close_pools, current_engine, engine_from_settings, open_pools
+from unicard.lease import BackgroundLease
 from unicard.search.engine import open_search_engine
 from unicard.search.indexer import ChildIndexer, Indexer, InlineIndexer
 from unicard.search.sync import run_outbox_worker
@@ -55,6 +56,35 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+async def _run_background(app: Litestar, settings: Settings, stop: asyncio.Event) -> None:
+    """Wait for the background lease, then run the background work until `stop`."""
+    lease = BackgroundLease(settings.data_dir / "background.lock")
+    if not await lease.wait(stop):
+        return
+    indexer: Indexer
+    try:
+        if settings.search_worker == "process":
+            indexer = ChildIndexer(settings)
+            try:
+                await indexer.start()
+            except OSError:  # tried again at every batch; the outbox keeps the changes
+                log.exception("the search indexer process did not start")
+        else:
+            indexer = InlineIndexer(app.state.search)
+        clock: Clock = app.state.clock
+        tasks = [asyncio.create_task(run_outbox_worker(indexer, clock, stop))]
+        interval = job_interval()
+        if interval > 0:
+            tasks += [asyncio.create_task(run_periodically(clock, interval, stop)),
+                      asyncio.create_task(_settle_rooms_periodically(clock, interval, stop))]
+        await stop.wait()
+        for task in tasks:
+            await task
+        await indexer.close()
+    finally:
+        lease.release()
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None,
                bind_engine: bool = True) -> Litestar:
     settings = settings or get_settings()
@@ -72,42 +102,29 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
 
     @asynccontextmanager
     async def search(app: Litestar) -> AsyncIterator[None]:
-        """The search engine (queries) and the outbox worker that keeps it current; the
-        documents are built in a child process unless the settings ask for this one."""
+        """The search engine that answers queries (opened lazily)."""
         app.state.search = open_search_engine(settings)
-        indexer: Indexer
-        if settings.search_worker == "process":
-            indexer = ChildIndexer(settings)
-            await indexer.start()
-        else:
-            indexer = InlineIndexer(app.state.search)
-        stop = asyncio.Event()
-        worker = asyncio.create_task(run_outbox_worker(indexer, app.state.clock, stop))
         try:
             yield
         finally:
-            stop.set()
-            await worker
-            await indexer.close()
             app.state.search.close()
 
     @asynccontextmanager
-    async def circulation_jobs(app: Litestar) -> AsyncIterator[None]:
-        """Hold shelf expiry, periodic targeting and the overdue list, in the background."""
+    async def background(app: Litestar) -> AsyncIterator[None]:
+        """The outbox worker (documents built in a child process unless the settings ask for
+        this one), the circulation jobs and the settlement of room bookings, run by the one
+        server process on this machine that holds the background lease."""
         # Everything loaded at start-up (the app, the search analysers' dictionaries) leaves
         # the collector's sight: full collections walked it in 100 ms pauses under load.
         gc.collect()
         gc.freeze()
-        stop, interval = asyncio.Event(), job_interval()
-        tasks = [asyncio.create_task(run_periodically(app.state.clock, interval, stop)),
-                 asyncio.create_task(_settle_rooms_periodically(app.state.clock, interval,
-                                                                stop))] if interval > 0 else []
+        stop = asyncio.Event()
+        supervisor = asyncio.create_task(_run_background(app, settings, stop))
         try:
             yield
         finally:
             stop.set()
-            for task in tasks:
-                await task
+            await supervisor
 
     return Litestar(
         route_handlers=[health, OrgController, ReaderController, ScanController,
@@ -115,7 +132,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
                         CatalogueController, SearchController, CirculationController,
                         ReaderCirculationController, *ROOM_CONTROLLERS],
         exception_handlers=exception_handlers,
-        lifespan=[database, search, circulation_jobs],
+        lifespan=[database, search, background],
         state=State({"settings": settings, "clock": clock or SystemClock()}),
         openapi_config=OpenAPIConfig(title="unicard", version="0.1.0",
                                      description="One card for a library and culture network"),
