@@ -62,7 +62,7 @@ RANK_SPREAD = 4
 #: Text matches are counted up to this; beyond it the total is extrapolated from how densely
 #: the counted ones lie among the records (flagged as an estimate): counting 500,000 matches
 #: of "the" would cost more than the rest of the search.
-COUNT_CAP = 5_000
+COUNT_CAP = 2_000
 
 
 class EmbeddedEngine:
