@@ -9,6 +9,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     Numeric,
+    Serial,
     Timestamptz,
     Varchar,
 )
@@ -21,8 +22,10 @@ class Org(Table, tablename="org"):
     """A node of the network tree. `path` (`/CITY/CNTY1/BR1/`) makes subtree queries a prefix
     match; it is maintained by the service that creates or moves nodes."""
 
+    # Piccolo adds the serial primary key; declared so the type checker knows `Org.id`.
+    id: Serial
     code = Varchar(length=32, unique=True, index=True)
-    parent = ForeignKey("self", null=True, default=None)
+    parent: ForeignKey[Org] = ForeignKey("self", null=True, default=None)
     path = Varchar(length=512, index=True)
     depth = Integer(default=0)
     kind = Varchar(length=24)
@@ -40,6 +43,7 @@ class Org(Table, tablename="org"):
 
 
 class ReaderCategory(Table, tablename="reader_category"):
+    id: Serial
     code = Varchar(length=24, unique=True)
     name_zh = Varchar(length=100)
     name_en = Varchar(length=100, default="")
@@ -52,6 +56,7 @@ class ReaderCategory(Table, tablename="reader_category"):
 class PolicyRule(Table, tablename="policy_rule"):
     """One row of the rules keyed by (org, reader category, item type); None fields inherit."""
 
+    id: Serial
     org = ForeignKey(Org, index=True)
     reader_category = Varchar(length=24, default="*")
     item_type = Varchar(length=24, default="*")
