@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from piccolo.columns import Column
+
 from unicard.audit import SYSTEM, Actor, append_event
 from unicard.clock import Clock
 from unicard.db import read_transaction, write_transaction
@@ -33,6 +35,7 @@ __all__ = [
     "explain_effective_policy",
     "get_tree",
     "load_tree",
+    "org_id",
     "require_org",
     "set_policy_rule",
     "update_org",
@@ -93,6 +96,14 @@ def require_org(tree: NetworkTree, code: str, where: str = "org") -> OrgNode:
     if code not in tree:
         raise NotFound(f"no org with code {code!r} ({where})", code="org-not-found", org=code)
     return tree.node(code)
+
+
+async def org_id(code: str) -> int:
+    """The row id behind an org code; callers have checked the code with `require_org`."""
+    row = await Org.select(Org.id).where(Org.code == code).first()
+    if row is None:
+        raise NotFound(f"no org with code {code!r}", code="org-not-found", org=code)
+    return int(row["id"])
 
 
 def _validate_calendar(hours: Any, closed: Any) -> None:
@@ -185,7 +196,7 @@ async def update_org(code: str, changes: dict[str, Any], staff: StaffPrincipal |
         require_org(tree, code)
         if staff is not None:
             ensure_allowed(staff, Action.MANAGE_ORGS, tree.path(code))
-        values = {
+        values: dict[Column | str, Any] = {
             key: json.dumps(value) if key in ("hours", "closed_days") and value is not None
             else value
             for key, value in changes.items()
@@ -208,7 +219,7 @@ async def ensure_category(code: str) -> None:
 
 async def _rule_rows(path: tuple[str, ...]) -> list[RuleRow]:
     rows = await PolicyRule.select(
-        PolicyRule.all_columns(), PolicyRule.org.code.as_alias("org_code")
+        *PolicyRule.all_columns(), PolicyRule.org.code.as_alias("org_code")
     ).where(PolicyRule.org.code.is_in(list(path)))
     return [
         RuleRow(row["org_code"], row["reader_category"], row["item_type"],
@@ -279,18 +290,18 @@ async def set_policy_rule(org_code: str, reader_category: str, item_type: str,
         scope = clean.get("float_scope")
         if scope is not None:
             require_org(tree, scope, "float_scope")
-        org_id = (await Org.select(Org.id).where(Org.code == org_code).first())["id"]
+        rule_org = await org_id(org_code)
         existing = await PolicyRule.select(PolicyRule.id).where(
-            (PolicyRule.org == org_id)
+            (PolicyRule.org == rule_org)
             & (PolicyRule.reader_category == reader_category)
             & (PolicyRule.item_type == item_type)
         ).first()
         if existing is None:
-            await PolicyRule.insert(PolicyRule(org=org_id, reader_category=reader_category,
+            await PolicyRule.insert(PolicyRule(org=rule_org, reader_category=reader_category,
                                                item_type=item_type, updated_at=clock.now(),
                                                **clean))
         else:
-            await PolicyRule.update({**clean, "updated_at": clock.now()}).where(
+            await PolicyRule.update(**clean, updated_at=clock.now()).where(
                 PolicyRule.id == existing["id"]
             )
         await append_event(_actor(staff), "policy.set", clock.now(), org_code=org_code,

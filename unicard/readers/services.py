@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from piccolo.columns.combination import Where
+
 from unicard.audit import Actor, append_event
 from unicard.clock import Clock
 from unicard.counters import next_values
 from unicard.db import read_transaction, write_transaction
 from unicard.errors import Conflict, InvalidInput, NotFound, RuleViolation, Unauthenticated
-from unicard.network.services import ensure_category, load_tree, require_org
-from unicard.network.tables import Org, ReaderCategory
+from unicard.network.services import ensure_category, load_tree, org_id, require_org
+from unicard.network.tables import ReaderCategory
 from unicard.readers.card_numbers import format_card_number, has_card_shape, is_card_number
 from unicard.readers.id_numbers import (
     IdNumberInvalid,
@@ -88,10 +90,16 @@ class ReaderRecord:
     advice: tuple[str, ...] = ()
 
 
+def _is_reader(reader_id: int) -> Where:
+    # `Reader.id` is the serial key Piccolo adds; readers/tables.py does not declare it
+    # (`id: Serial`), so the type checker only knows it as `_meta.primary_key`.
+    return Reader._meta.primary_key == reader_id
+
+
 _READER_COLUMNS = (
-    Reader.id, Reader.card_number, Reader.name, Reader.id_number_masked, Reader.birth_date,
-    Reader.sex, Reader.phone, Reader.email, Reader.category, Reader.registered_at,
-    Reader.expires_on, Reader.status, Reader.block_reason, Reader.fines_owed,
+    Reader._meta.primary_key, Reader.card_number, Reader.name, Reader.id_number_masked,
+    Reader.birth_date, Reader.sex, Reader.phone, Reader.email, Reader.category,
+    Reader.registered_at, Reader.expires_on, Reader.status, Reader.block_reason, Reader.fines_owed,
     Reader.home_org.code.as_alias("home_org_code"),
 )
 
@@ -106,6 +114,13 @@ def _record(row: dict[str, Any], today: date, advice: tuple[str, ...] = ()) -> R
         status=effective_status(row["status"], row["expires_on"], today).value,
         block_reason=row["block_reason"], fines_owed=str(row["fines_owed"]), advice=advice,
     )
+
+
+async def _reader_row(reader_id: int) -> dict[str, Any]:
+    row = await Reader.select(*_READER_COLUMNS).where(_is_reader(reader_id)).first()
+    if row is None:
+        raise NotFound("reader not found", code="reader-not-found")
+    return row
 
 
 def _actor(staff: StaffPrincipal) -> Actor:
@@ -190,25 +205,26 @@ async def register_reader(reg: Registration, staff: StaffPrincipal, settings: Se
         validity = await ReaderCategory.select(ReaderCategory.validity_months).where(
             ReaderCategory.code == reg.category
         ).first()
-        org_id = (await Org.select(Org.id).where(Org.code == reg.home_org).first())["id"]
+        assert validity is not None  # ensure_category found it
+        home_org = await org_id(reg.home_org)
         now = clock.now()
         inserted = await Reader.insert(
             Reader(
                 card_number=number, name=reg.name.strip(), id_number_hash=id_hash,
                 id_number_masked=mask_id_number(parsed.number), birth_date=parsed.birth_date,
                 sex=parsed.sex, phone=reg.phone, email=reg.email, category=reg.category,
-                home_org=org_id, registered_at=now,
+                home_org=home_org, registered_at=now,
                 expires_on=add_months(today, validity["validity_months"]),
                 status=ReaderStatus.ACTIVE.value, pin_hash=pin_hash, updated_at=now,
             )
         )
         reader_id = inserted[0]["id"]
         await Card.insert(Card(number=number, reader=reader_id, state="current", issued_at=now,
-                               issued_by_org=org_id))
+                               issued_by_org=home_org))
         await append_event(_actor(staff), "reader.registered", now, org_code=reg.home_org,
                            subject_kind="reader", subject_id=reader_id,
                            data={"card_number": number, "category": reg.category})
-        row = await Reader.select(*_READER_COLUMNS).where(Reader.id == reader_id).first()
+        row = await _reader_row(reader_id)
     return _record(row, today, (advice,) if advice else ())
 
 
@@ -225,8 +241,7 @@ async def _reader_row_by_card(card_number: str) -> dict[str, Any]:
             code="card-lost",
             card_number=number,
         )
-    row = await Reader.select(*_READER_COLUMNS).where(Reader.id == card["reader"]).first()
-    assert row is not None
+    row = await _reader_row(card["reader"])
     if row["status"] == ReaderStatus.CARD_LOST.value:
         raise RuleViolation(f"card {number} was reported lost", code="card-lost",
                             card_number=number)
@@ -279,15 +294,13 @@ async def update_reader(card_number: str, changes: dict[str, Any], staff: StaffP
         if "home_org" in changes:
             require_org(tree, changes["home_org"], "home_org")
             ensure_allowed(staff, Action.EDIT_READER, tree.path(changes["home_org"]))
-            values["home_org"] = (
-                await Org.select(Org.id).where(Org.code == changes["home_org"]).first()
-            )["id"]
+            values["home_org"] = await org_id(changes["home_org"])
         now = clock.now()
-        await Reader.update({**values, "updated_at": now}).where(Reader.id == row["id"])
+        await Reader.update(**values, updated_at=now).where(_is_reader(row["id"]))
         await append_event(_actor(staff), "reader.updated", now, org_code=row["home_org_code"],
                            subject_kind="reader", subject_id=row["id"],
                            data={"fields": sorted(changes)})
-        updated = await Reader.select(*_READER_COLUMNS).where(Reader.id == row["id"]).first()
+        updated = await _reader_row(row["id"])
     return _record(updated, clock.today())
 
 
@@ -299,10 +312,10 @@ async def _set_status(card_number: str, status: ReaderStatus, reason: str, actio
         ensure_allowed(staff, Action.BLOCK_READER, tree.path(row["home_org_code"]))
         now = clock.now()
         await Reader.update({Reader.status: status.value, Reader.block_reason: reason,
-                             Reader.updated_at: now}).where(Reader.id == row["id"])
+                             Reader.updated_at: now}).where(_is_reader(row["id"]))
         await append_event(_actor(staff), action, now, org_code=row["home_org_code"],
                            subject_kind="reader", subject_id=row["id"], data={"reason": reason})
-        updated = await Reader.select(*_READER_COLUMNS).where(Reader.id == row["id"]).first()
+        updated = await _reader_row(row["id"])
     return _record(updated, clock.today())
 
 
@@ -331,11 +344,11 @@ async def report_card_lost(card_number: str, staff: StaffPrincipal,
             Card.number == row["card_number"]
         )
         await Reader.update({Reader.status: ReaderStatus.CARD_LOST.value,
-                             Reader.updated_at: now}).where(Reader.id == row["id"])
+                             Reader.updated_at: now}).where(_is_reader(row["id"]))
         await append_event(_actor(staff), "card.reported_lost", now, org_code=staff.scope_org,
                            subject_kind="reader", subject_id=row["id"],
                            data={"card_number": row["card_number"]})
-        updated = await Reader.select(*_READER_COLUMNS).where(Reader.id == row["id"]).first()
+        updated = await _reader_row(row["id"])
     return _record(updated, clock.today())
 
 
@@ -352,8 +365,9 @@ async def replace_card(card_number: str, staff: StaffPrincipal, at_org: str, clo
             raise NotFound(f"no reader with card number {number}", code="reader-not-found",
                            card_number=number)
         reader = await Reader.select(Reader.card_number, Reader.status).where(
-            Reader.id == card["reader"]
+            _is_reader(card["reader"])
         ).first()
+        assert reader is not None  # the card's foreign key
         if reader["card_number"] != number:
             raise Conflict(f"card {number} was already replaced by a newer card",
                            code="card-already-replaced", card_number=number)
@@ -364,18 +378,18 @@ async def replace_card(card_number: str, staff: StaffPrincipal, at_org: str, clo
             await _ensure_card_free(new_number)
         fresh = new_number or await _allocate_card_number()
         now = clock.now()
-        org_id = (await Org.select(Org.id).where(Org.code == at_org).first())["id"]
+        at_org_id = await org_id(at_org)
         await Card.update({Card.state: "lost", Card.retired_at: now}).where(Card.number == number)
         await Card.insert(Card(number=fresh, reader=card["reader"], state="current",
-                               issued_at=now, issued_by_org=org_id))
+                               issued_at=now, issued_by_org=at_org_id))
         status = (ReaderStatus.ACTIVE.value if reader["status"] == ReaderStatus.CARD_LOST.value
                   else reader["status"])
         await Reader.update({Reader.card_number: fresh, Reader.status: status,
-                             Reader.updated_at: now}).where(Reader.id == card["reader"])
+                             Reader.updated_at: now}).where(_is_reader(card["reader"]))
         await append_event(_actor(staff), "card.replaced", now, org_code=at_org,
                            subject_kind="reader", subject_id=card["reader"],
                            data={"old": number, "new": fresh})
-        row = await Reader.select(*_READER_COLUMNS).where(Reader.id == card["reader"]).first()
+        row = await _reader_row(card["reader"])
     return _record(row, clock.today())
 
 
@@ -410,7 +424,8 @@ async def sign_in_reader(card_number: str, pin: str, settings: Settings,
     async with write_transaction():
         row = await _reader_row_by_card(card_number)
         state = await Reader.select(Reader.pin_hash, Reader.pin_failures,
-                                    Reader.pin_locked_until).where(Reader.id == row["id"]).first()
+                                    Reader.pin_locked_until).where(_is_reader(row["id"])).first()
+        assert state is not None  # row was read in this transaction
         locked_until = state["pin_locked_until"]
         if locked_until is not None and locked_until > now:
             minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
@@ -420,7 +435,7 @@ async def sign_in_reader(card_number: str, pin: str, settings: Settings,
             failures = state["pin_failures"] + 1
             lock = pin_lock(failures, settings.pin_max_failures, now, settings.pin_lockout_minutes)
             await Reader.update({Reader.pin_failures: 0 if lock else failures,
-                                 Reader.pin_locked_until: lock}).where(Reader.id == row["id"])
+                                 Reader.pin_locked_until: lock}).where(_is_reader(row["id"]))
             await append_event(Actor("reader", row["id"]), "reader.pin_failed", now,
                                subject_kind="reader", subject_id=row["id"],
                                data={"locked": lock is not None})
@@ -436,7 +451,7 @@ async def sign_in_reader(card_number: str, pin: str, settings: Settings,
             token = new_token()
             expires = now + timedelta(hours=settings.session_hours)
             await Reader.update({Reader.pin_failures: 0, Reader.pin_locked_until: None}).where(
-                Reader.id == row["id"]
+                _is_reader(row["id"])
             )
             await Session.insert(Session(token_hash=hash_token(token), reader=row["id"],
                                          created_at=now, expires_at=expires))
@@ -449,7 +464,5 @@ async def sign_in_reader(card_number: str, pin: str, settings: Settings,
 
 async def reader_by_id(reader_id: int, clock: Clock) -> ReaderRecord:
     async with read_transaction():
-        row = await Reader.select(*_READER_COLUMNS).where(Reader.id == reader_id).first()
-    if row is None:
-        raise NotFound("reader not found", code="reader-not-found")
+        row = await _reader_row(reader_id)
     return _record(row, clock.today())

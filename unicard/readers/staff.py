@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from unicard.audit import SYSTEM, Actor, append_event
 from unicard.bulk import as_utc, fetch_once
 from unicard.clock import Clock
 from unicard.db import write_transaction
 from unicard.errors import Conflict, InvalidInput, Unauthenticated
-from unicard.network.services import load_tree, require_org
-from unicard.network.tables import Org
+from unicard.network.services import load_tree, org_id, require_org
 from unicard.readers.permissions import Action, Role, StaffPrincipal, ensure_allowed
 from unicard.readers.secrets import hash_secret, hash_token, new_token, verify_secret
 from unicard.readers.tables import Session, Staff
@@ -68,10 +68,10 @@ async def create_staff(cmd: NewStaff, by: StaffPrincipal | None, clock: Clock) -
             ensure_allowed(by, Action.MANAGE_STAFF, tree.path(cmd.scope_org))
         if await Staff.exists().where(Staff.username == cmd.username):
             raise Conflict(f"username {cmd.username} is taken", code="username-taken")
-        org_id = (await Org.select(Org.id).where(Org.code == cmd.scope_org).first())["id"]
+        scope_org_id = await org_id(cmd.scope_org)
         inserted = await Staff.insert(Staff(username=cmd.username, display_name=cmd.display_name,
                                             password_hash=password_hash, role=role.value,
-                                            scope_org=org_id, created_at=clock.now()))
+                                            scope_org=scope_org_id, created_at=clock.now()))
         staff_id = inserted[0]["id"]
         actor = SYSTEM if by is None else Actor("staff", by.staff_id, by.username)
         await append_event(actor, "staff.created", clock.now(), org_code=cmd.scope_org,
@@ -83,10 +83,11 @@ async def create_staff(cmd: NewStaff, by: StaffPrincipal | None, clock: Clock) -
 async def sign_in_staff(username: str, password: str, settings: Settings,
                         clock: Clock) -> StaffSignIn:
     async with write_transaction():
-        row = await Staff.select(Staff.id, Staff.username, Staff.password_hash, Staff.role,
-                                 Staff.active, Staff.scope_org.code.as_alias("scope")).where(
-            Staff.username == username
-        ).first()
+        # `Staff.id` is Piccolo's implicit serial key, which readers/tables.py does not declare.
+        row = await Staff.select(
+            Staff._meta.primary_key, Staff.username, Staff.password_hash, Staff.role,
+            Staff.active, Staff.scope_org.code.as_alias("scope"),
+        ).where(Staff.username == username).first()
         if row is None or not row["active"] or not verify_secret(row["password_hash"], password):
             raise Unauthenticated("wrong username or password", code="login-failed")
         token, now = new_token(), clock.now()
@@ -107,13 +108,19 @@ _STAFF_FOR_TOKEN = (
 _READER_FOR_TOKEN = "SELECT expires_at, reader FROM auth_session WHERE token_hash = ?"
 
 
+def _expired(expires_at: Any, now: datetime) -> bool:
+    """The column is NOT NULL; a session without an expiry would be a damaged row: refuse it."""
+    at = as_utc(expires_at)
+    return at is None or at <= now
+
+
 async def principal_for_token(token: str, clock: Clock) -> StaffPrincipal:
     """Asked on every staff request: one statement, no transaction around it."""
     rows = await fetch_once(_STAFF_FOR_TOKEN, [hash_token(token)])
     row = rows[0] if rows else None
     if row is None or not row["active"]:
         raise Unauthenticated("sign in as staff first", code="unauthenticated")
-    if as_utc(row["expires_at"]) <= clock.now():
+    if _expired(row["expires_at"], clock.now()):
         raise Unauthenticated("your session has expired; sign in again", code="session-expired")
     return StaffPrincipal(row["staff_id"], row["username"], Role(row["role"]), row["scope"])
 
@@ -124,7 +131,7 @@ async def reader_for_token(token: str, clock: Clock) -> int:
     row = rows[0] if rows else None
     if row is None or row["reader"] is None:
         raise Unauthenticated("sign in with your card number and PIN", code="unauthenticated")
-    if as_utc(row["expires_at"]) <= clock.now():
+    if _expired(row["expires_at"], clock.now()):
         raise Unauthenticated("your session has expired; sign in again", code="session-expired")
     return int(row["reader"])
 
