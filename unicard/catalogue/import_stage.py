@@ -16,17 +16,17 @@ import json
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from unicard.catalogue.bib_fields import BibFields, RecordKind, richness
 from unicard.catalogue.holdings import HoldingItem, HoldingsMapping, extract_items
 from unicard.catalogue.mapping import map_record
 from unicard.catalogue.marc_flavour import Flavour
-from unicard.catalogue.marc_read import read_marc, sniff_syntax
+from unicard.catalogue.marc_read import Syntax, read_marc, sniff_syntax
 from unicard.catalogue.marc_write import encode_iso2709
 from unicard.catalogue.read_result import RecordRead
 from unicard.catalogue.shelf_order import shelf_key
@@ -158,12 +158,12 @@ def _raw_record(block: bytes | None, read: RecordRead) -> bytes | None:
     return block[read.offset:end]
 
 
-def _prepare_stream(stream: io.BufferedIOBase | io.BytesIO, file: str,
-                    options: ImportOptions, syntax: str | None = None,
+def _prepare_stream(stream: BinaryIO, file: str,
+                    options: ImportOptions, syntax: Syntax | None = None,
                     block: bytes | None = None) -> Chunk:
     chunk = Chunk()
     reader = read_marc(stream, flavour=options.flavour, encoding=options.encoding,
-                       syntax=syntax)  # type: ignore[arg-type]
+                       syntax=syntax)
     for read in reader:
         chunk.read += 1
         incoming = prepare_record(read, file, options, chunk.reports, _raw_record(block, read))
@@ -252,7 +252,8 @@ def prepared_chunks(path: Path, options: ImportOptions) -> Iterator[Chunk]:
 
 
 def _drain_one(pending: deque[tuple[int, int, Future[Chunk]]],
-               index_base: int) -> Iterator[Chunk]:
+               index_base: int) -> Generator[Chunk, None, int]:
+    """Yield the oldest pending chunk; return the index base for the next one."""
     offset, length, future = pending.popleft()
     chunk = _shift(future.result(), index_base, offset)
     chunk.end_offset = offset + length

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pymarc import Field, Indicators, Record, Subfield
+from pymarc import Field, Indicators, Leader, Record, Subfield
 
 from unicard.audit import Actor, append_event
 from unicard.bulk import execute, fetch, placeholders
@@ -85,7 +85,7 @@ def _quick_marc21(data: RecordInput) -> Record:
     if not data.title or not data.title.strip():
         raise InvalidInput("a record needs a title", code="title-missing")
     record = Record(force_utf8=True)
-    record.leader = record.leader[:5] + "nam a22" + record.leader[12:]
+    record.leader = Leader(record.leader[:5] + "nam a22" + record.leader[12:])
     language = (data.language or "chi")[:3]
     year = f"{data.year:04d}" if data.year else "    "
     record.add_field(Field(tag="008", data=f"{'':6}s{year}{'':4}cc {'':17}{language} d"))
