@@ -401,7 +401,8 @@ def bind(engine: Engine) -> None:
     from unicard import piccolo_conf
 
     piccolo_conf.DB = engine
-    for table in [*all_tables(), Migration]:
+    tables: list[type[Table]] = [*all_tables(), Migration]
+    for table in tables:
         table._meta.db = engine
     _engine = engine
     if isinstance(engine, UnicardSQLiteEngine):
