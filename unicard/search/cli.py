@@ -74,8 +74,11 @@ def reindex_command() -> None:
                       MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
             task = bar.add_task("indexing records", total=total)
             loop = asyncio.get_running_loop()
-            return await reindex(engine, lambda n: loop.call_soon_threadsafe(
-                lambda: bar.update(task, completed=n)))
+
+            def progress(n: int) -> None:  # called from the engine's thread
+                loop.call_soon_threadsafe(lambda: bar.update(task, completed=n))
+
+            return await reindex(engine, progress)
 
     count = _with_engine(work)
     console.print(f"[green]{count} records indexed[/]")
@@ -90,10 +93,10 @@ def reindex_command() -> None:
 def query_command(text: tuple[str, ...], available_at: str | None, held_by: str | None,
                   per_page: int, as_json: bool) -> None:
     """Search like the OPAC does and print the hits."""
-    from search_index import Query
+    from search_index import Facet, Query
 
     query = Query(text=" ".join(text), available_at=available_at, held_by=held_by,
-                  per_page=per_page, facets=("material_type", "language"))
+                  per_page=per_page, facets=(Facet.MATERIAL_TYPE, Facet.LANGUAGE))
 
     async def work(engine: Any) -> Any:
         return await asyncio.to_thread(engine.search, query)
