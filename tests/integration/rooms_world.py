@@ -15,6 +15,7 @@ from unicard.readers.id_numbers import check_character
 from unicard.readers.services import ReaderRecord, Registration, register_reader
 from unicard.rooms import services
 from unicard.rooms.sql import fetch
+from unicard.rooms.support import forget_nodes
 from unicard.settings import Settings
 
 from .conftest import Network
@@ -61,6 +62,9 @@ async def new_reader(network: Network, settings: Settings, clock: FixedClock,
 
 
 async def seed_rooms(network: Network, settings: Settings, clock: FixedClock) -> World:
+    # One PostgreSQL database is emptied and reseeded per test: its network version starts
+    # over, so the nodes the rooms services remember must be forgotten.
+    forget_nodes()
     calligraphy = await services.create_room(
         services.NewRoom(org="EAST-HALL", name="书法教室", capacity=20,
                          features=("desks", "ink")), network.hall_staff, clock)

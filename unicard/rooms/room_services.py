@@ -44,15 +44,16 @@ from unicard.rooms.states import (
 )
 from unicard.rooms.support import (
     MAX_SPAN,
+    NETWORK_VERSION_SQL,
     actor_of_reader,
     actor_of_staff,
-    calendar_from_json,
     ensure_reader_in_good_standing,
     hot_unit,
     insert_logged,
     json_list,
     local,
     network_tz,
+    node_of,
     org_id,
     raise_refusal,
     record_event,
@@ -172,46 +173,47 @@ class RoomContext:
 
 
 _ROOM_CONFIG_COLUMNS = (
-    "r.id, r.name, r.capacity, r.features, r.bookable_hours, r.min_minutes, r.max_minutes, "
-    "r.max_days_ahead, r.slot_minutes, r.approval_needed, r.cancel_deadline_minutes, "
-    "r.check_in_opens_minutes, r.check_in_grace_minutes, r.active"
+    "r.id, r.org, r.name, r.capacity, r.features, r.bookable_hours, r.min_minutes, "
+    "r.max_minutes, r.max_days_ahead, r.slot_minutes, r.approval_needed, "
+    "r.cancel_deadline_minutes, r.check_in_opens_minutes, r.check_in_grace_minutes, r.active"
 )
-# One row per node from the room's node up to the root (parent links, index lookups), each
-# with the room's columns; with a reader, also that reader's standing.
-_ROOM_CONTEXT = (
-    "WITH RECURSIVE up(code, depth, hours, closed_days, parent) AS ("
-    "SELECT o.code, o.depth, o.hours, o.closed_days, o.parent FROM org o "
-    "WHERE o.id = (SELECT org FROM room WHERE id = $1) "
-    "UNION ALL SELECT o.code, o.depth, o.hours, o.closed_days, o.parent FROM org o "
-    "JOIN up ON o.id = up.parent), "
-    f"ctx AS (SELECT {_ROOM_CONFIG_COLUMNS}{{reader}}{{holding}} FROM room r{{reader_join}} "
-    "WHERE r.id = $1{lock}) "
-    "SELECT ctx.*, up.code AS anc_code, up.depth, up.hours, up.closed_days "
-    "FROM ctx CROSS JOIN up"
-)
+# The room row with the network version, so the node's path and calendar come from memory
+# (`support.node_of`); with a reader, also that reader's standing; with a window, the bookings
+# that hold any of it, as JSON. One row, one statement.
 _READER_COLUMNS = (
     ", rd.id AS reader_id, rd.status, rd.expires_on, (SELECT max(s.ends_at) FROM "
     "booking_suspension s WHERE s.reader = rd.id) AS suspended_until"
 )
-# PostgreSQL only: the bookings holding the window, as JSON, saving a round trip. They are
-# read with the statement's snapshot; a booking committed a moment later is refused by the
-# exclusion constraint instead, and reported as slot-taken all the same.
-_HOLDING_COLUMN = (
+# The bookings holding the window are read with the statement's snapshot. On SQLite the write
+# transaction is serialised, so nothing commits between this read and the insert; on
+# PostgreSQL a booking committed a moment later is refused by the exclusion constraint
+# instead, and reported as slot-taken all the same.
+_HOLDING_PG = (
     ", (SELECT json_agg(json_build_array(b.starts_at, b.ends_at)) FROM booking b "
     f"WHERE b.room = r.id AND b.state IN {HOLDING_SQL} AND tstzrange(b.starts_at, b.ends_at, "
-    "'[)') && tstzrange($4::timestamptz, $3::timestamptz, '[)')) AS holding"
+    "'[)') && tstzrange(${start}::timestamptz, ${end}::timestamptz, '[)')) AS holding"
 )  # the predicate of the exclusion constraint, so its GiST index answers it
+_HOLDING_SQLITE = (  # bookings last at most MAX_SPAN: a range on the (room, starts_at) index
+    ", (SELECT json_group_array(json_array(b.starts_at, b.ends_at)) FROM booking b "
+    f"WHERE b.room = r.id AND b.state IN {HOLDING_SQL} AND b.starts_at < ${{end}} "
+    "AND b.ends_at > ${start} AND b.starts_at > ${earliest}) AS holding"
+)
 _LOCK_ROOM = " FOR NO KEY UPDATE OF r"
 
 
-@lru_cache(maxsize=16)
-def _room_context_sql(with_reader: bool, with_holding: bool, lock: bool) -> str:
-    """The room, its reader and holding columns once (in `ctx`), joined to every node up."""
-    return _ROOM_CONTEXT.format(
-        reader=_READER_COLUMNS if with_reader else "",
-        holding=_HOLDING_COLUMN if with_holding else "",
-        reader_join=" LEFT JOIN reader rd ON rd.id = $2" if with_reader else "",
-        lock=_LOCK_ROOM if lock else "")
+@lru_cache(maxsize=32)
+def _room_context_sql(with_reader: bool, with_window: bool, lock: bool, sqlite: bool) -> str:
+    """$1 the room; then the reader; then the window's end and start (and, on SQLite, the
+    earliest start of a booking that can reach into it)."""
+    n = 3 if with_reader else 2
+    holding = ""
+    if with_window:
+        template = _HOLDING_SQLITE if sqlite else _HOLDING_PG
+        holding = template.format(end=n, start=n + 1, earliest=n + 2)
+    return (f"SELECT {_ROOM_CONFIG_COLUMNS}, {NETWORK_VERSION_SQL} AS network_version"
+            f"{_READER_COLUMNS if with_reader else ''}{holding} FROM room r"
+            f"{' LEFT JOIN reader rd ON rd.id = $2' if with_reader else ''} WHERE r.id = $1"
+            f"{_LOCK_ROOM if lock and not sqlite else ''}")
 
 
 async def load_room_context(room_id: int, *, lock: bool = False, reader_id: int | None = None,
@@ -219,34 +221,32 @@ async def load_room_context(room_id: int, *, lock: bool = False, reader_id: int 
                             tz: Any = None) -> RoomContext:
     """Read inside the caller's transaction; with `lock` the room row is locked on
     PostgreSQL (SQLite's write lock covers it). With `reader_id`, `reader_row` carries the
-    reader's standing; with `window` (and a reader), `holding` has the bookings that hold any
-    of that time, in `tz`. On PostgreSQL all of it is one statement."""
+    reader's standing; with `window`, `holding` has the bookings that hold any of that time,
+    in `tz`. One statement; a second only when the network changed since the node's path and
+    calendar were last read."""
     sqlite = is_sqlite()
-    with_holding = window is not None and reader_id is not None and not sqlite
-    sql = _room_context_sql(reader_id is not None, with_holding, lock and not sqlite)
     args: list[Any] = [room_id]
     if reader_id is not None:
         args.append(reader_id)
-    if with_holding:
-        assert window is not None
+    if window is not None:
         args += [window[1], window[0]]
-    rows = await fetch(sql, *args)
+        if sqlite:
+            args.append(window[0] - MAX_SPAN)
+    rows = await fetch(_room_context_sql(reader_id is not None, window is not None, lock,
+                                         sqlite), *args)
     if not rows:
         raise NotFound(f"no room {room_id}", code="room-not-found", room_id=room_id)
-    rows.sort(key=lambda r: -int(r["depth"]))
     first = rows[0]
     reader = first if reader_id is not None and first["reader_id"] is not None else None
     holding: tuple[Span, ...] | None = None
     if window is not None:
-        if with_holding:
-            raw = json.loads(first["holding"]) if first["holding"] else []
-            holding = tuple(Span(local(utc(a), tz), local(utc(b), tz))  # type: ignore[arg-type]
-                            for a, b in raw)
-        else:
-            holding = tuple(await holding_spans(room_id, window[0], window[1], tz))
-    return RoomContext(int(first["id"]), first["name"], first["anc_code"],
-                       tuple(row["anc_code"] for row in rows), bool(first["active"]),
-                       room_config(first), calendar_from_json(rows), reader, holding)
+        raw = first["holding"]
+        pairs = json.loads(raw) if isinstance(raw, str) else raw or ()
+        holding = tuple(Span(local(utc(a), tz), local(utc(b), tz))  # type: ignore[arg-type]
+                        for a, b in pairs)
+    path, calendar = await node_of(int(first["org"]), first["network_version"])
+    return RoomContext(int(first["id"]), first["name"], path[0], path, bool(first["active"]),
+                       room_config(first), calendar, reader, holding)
 
 
 def _check_room_values(values: dict[str, Any]) -> RoomConfig:
@@ -454,14 +454,14 @@ async def book_room_for_group(staff: StaffPrincipal, cmd: BookRoom, clock: Clock
     now = clock.now()
     with translate_db_refusals():
         async with write_transaction():
-            room = await load_room_context(cmd.room_id, lock=True)
+            room = await load_room_context(cmd.room_id, lock=True, window=(start, end), tz=tz)
             ensure_allowed(staff, Action.MANAGE_ROOMS, room.path)
             reader_id = None
             if card_number:
                 reader_id = int((await _reader_row_by_card(card_number))["id"])
-            existing = await holding_spans(room.id, start, end, tz)
+            assert room.holding is not None
             candidate = BookingCandidate(start, end, group_size=cmd.group_size, by_staff=True)
-            refusal = why_cannot_book(room.config, room.calendar, candidate, existing,
+            refusal = why_cannot_book(room.config, room.calendar, candidate, room.holding,
                                       now.astimezone(tz))
             if refusal is not None:
                 raise_refusal(refusal)

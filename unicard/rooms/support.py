@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, NoReturn
 
 from unicard.audit import Actor
 from unicard.clock import NETWORK_TZ, Clock
-from unicard.db import is_sqlite, write_transaction
+from unicard.db import current_engine, is_sqlite, write_transaction
 from unicard.errors import Conflict, InvalidInput, RuleViolation, UnicardError
 from unicard.network.calendar import (
     Calendar,
@@ -33,16 +33,19 @@ from unicard.rooms.sql import execute, fetch, fetchrow, is_constraint, one_conne
 __all__ = [
     "DEFAULT_DEMAND_THRESHOLD",
     "MAX_SPAN",
+    "NETWORK_VERSION_SQL",
     "RoomsPolicyValues",
     "actor_of_reader",
     "actor_of_staff",
     "calendar_from_json",
     "ensure_reader_in_good_standing",
+    "forget_nodes",
     "hot_unit",
     "insert_logged",
     "json_list",
     "local",
     "network_tz",
+    "node_of",
     "notify",
     "org_id",
     "raise_refusal",
@@ -176,6 +179,54 @@ def calendar_from_json(ancestors: Sequence[dict[str, Any]]) -> Calendar:
         if not closed_found and raw_closed is not None:
             closed, closed_found = _as_text(raw_closed), True
     return _calendar(hours, closed)
+
+
+# Bumped by database triggers on every change to the org tree (the circulation migrations
+# install them), whichever process or code path makes it.
+NETWORK_VERSION_SQL = "(SELECT value FROM counter WHERE name = 'network_version')"
+# A node and its ancestors up to the root (parent links, index lookups).
+_ANCESTRY = (
+    "WITH RECURSIVE up(code, depth, hours, closed_days, parent) AS ("
+    "SELECT o.code, o.depth, o.hours, o.closed_days, o.parent FROM org o WHERE o.id = $1 "
+    "UNION ALL SELECT o.code, o.depth, o.hours, o.closed_days, o.parent FROM org o "
+    "JOIN up ON o.id = up.parent) SELECT code, depth, hours, closed_days FROM up"
+)
+
+
+@dataclass
+class _Nodes:
+    """Paths and calendars of org nodes as of one network version of one database."""
+
+    engine: Any = None
+    version: Any = None
+    nodes: dict[int, tuple[tuple[str, ...], Calendar]] = field(default_factory=dict)
+
+
+_nodes = _Nodes()
+
+
+def forget_nodes() -> None:
+    """Forget the remembered nodes (tests that empty and reseed one PostgreSQL database,
+    where the network version starts over)."""
+    _nodes.engine, _nodes.version, _nodes.nodes = None, None, {}
+
+
+async def node_of(org: int, version: Any) -> tuple[tuple[str, ...], Calendar]:
+    """The path (node first, root last) and the calendar of the org node with id `org`, as of
+    the network `version` the caller read in its own first statement: from memory while the
+    version holds, else read inside the caller's transaction. Org nodes change rarely; every
+    booking needs its room's node."""
+    engine = current_engine()
+    if _nodes.engine is not engine or _nodes.version != version:
+        _nodes.engine, _nodes.version, _nodes.nodes = engine, version, {}
+    found = _nodes.nodes.get(org)
+    if found is None:
+        rows = sorted(await fetch(_ANCESTRY, org), key=lambda r: -int(r["depth"]))
+        if not rows:
+            raise LookupError(f"no org with id {org}")
+        found = _nodes.nodes[org] = (tuple(row["code"] for row in rows),
+                                     calendar_from_json(rows))
+    return found
 
 
 @lru_cache(maxsize=256)
