@@ -615,7 +615,8 @@ _SESSION_READER_HELD_PG = _SESSION_AND_READER.replace(
     f"FROM enrolment e WHERE e.reader = $2 AND e.state IN {HOLDING_ENROLMENT_SQL} "
     "AND tstzrange(e.starts_at, e.ends_at, '[)') && tstzrange(s.starts_at, s.ends_at, '[)')) "
     "AS held FROM class_session s ",
-) + " FOR NO KEY UPDATE OF s"
+)  # No row lock: outside a transaction block it would end with the statement, yet cost a
+# WAL record and a flush; the seat is decided by `_TAKE_PLACE_PG` on the locked row.
 _HELD = (
     "SELECT session, starts_at, ends_at, state FROM enrolment WHERE reader = $1 "
     f"AND state IN {HOLDING_ENROLMENT_SQL} AND starts_at < $2 AND ends_at > $3 "
