@@ -115,3 +115,14 @@ def test_jobs_run_from_the_command_line(server: Server) -> None:
         done = subprocess.run([sys.executable, "-m", "unicard.cli", "circulation", *command],
                               env=server.env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
+
+
+def test_a_desk_session_ends_at_sign_out_despite_the_session_cache(server: Server) -> None:
+    token = server.staff_token(*DY_DESK)
+    with server.client(token) as desk:
+        scan = {"barcode": "NO-SUCH-COPY", "at_org": "DY"}
+        assert desk.post("/api/circulation/checkin", json=scan).status_code == 404  # cached
+        assert desk.post("/api/auth/logout").status_code == 204
+        after = desk.post("/api/circulation/checkin", json=scan)
+    assert after.status_code == 401, after.text
+    assert after.json()["code"] == "unauthenticated"

@@ -3,7 +3,9 @@ reader session (card number + PIN)."""
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
 
 from litestar import Request
 from litestar.datastructures import State
@@ -13,7 +15,16 @@ from unicard.errors import Unauthenticated
 from unicard.readers.permissions import StaffPrincipal
 from unicard.readers.staff import principal_for_token, reader_for_token
 
-__all__ = ["READER_COOKIE", "STAFF_COOKIE", "current_reader_id", "current_staff", "token_of"]
+__all__ = [
+    "READER_COOKIE",
+    "READER_SESSIONS",
+    "STAFF_COOKIE",
+    "STAFF_SESSIONS",
+    "SessionCache",
+    "current_reader_id",
+    "current_staff",
+    "token_of",
+]
 
 STAFF_COOKIE = "unicard_staff"
 READER_COOKIE = "unicard_reader"
@@ -40,3 +51,35 @@ async def current_reader_id(request: Request[Any, Any, Any], state: State) -> in
         raise Unauthenticated("sign in with your card number and PIN", code="unauthenticated")
     clock: Clock = state.clock
     return await reader_for_token(token, clock)
+
+
+T = TypeVar("T")
+
+
+class SessionCache(Generic[T]):
+    """Sessions looked up in the last `seconds`, for endpoints hit once per scan (the desk).
+    Signing out in this process forgets the token at once; another server process may still
+    honour it until its entry runs out."""
+
+    def __init__(self, seconds: float, size: int = 10_000) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._entries: dict[str, tuple[float, T]] = {}
+
+    async def get(self, token: str, load: Callable[[], Awaitable[T]]) -> T:
+        now = time.monotonic()
+        hit = self._entries.get(token)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = await load()
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[token] = (now + self.seconds, value)
+        return value
+
+    def forget(self, token: str) -> None:
+        self._entries.pop(token, None)
+
+
+STAFF_SESSIONS: SessionCache[StaffPrincipal] = SessionCache(seconds=15.0)
+READER_SESSIONS: SessionCache[int] = SessionCache(seconds=15.0)

@@ -2,14 +2,13 @@
 holds, fines, item statuses) and the reader's own account (loans, renewals, holds, fines).
 
 Refusals are problem details with the stable codes of `circulation.guards.RefusalCode` and
-the domain errors. The desk endpoints resolve the staff session through a short in-process
-cache (`SESSION_CACHE_SECONDS`): a scan is one request, and the session lookup would otherwise
-cost as much as the check-out itself.
+the domain errors. The desk endpoints resolve the session through a short in-process cache
+(`api.auth.STAFF_SESSIONS`, `READER_SESSIONS`): a scan is one request, and the session lookup
+would otherwise cost a round trip per scan.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from typing import Any, Literal
 
@@ -18,7 +17,13 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from unicard.api.auth import READER_COOKIE, STAFF_COOKIE, token_of
+from unicard.api.auth import (
+    READER_COOKIE,
+    READER_SESSIONS,
+    STAFF_COOKIE,
+    STAFF_SESSIONS,
+    token_of,
+)
 from unicard.circulation import fees, holds, lists, services
 from unicard.circulation.common import Desk
 from unicard.circulation.fees import FeeLine, ItemStatusChange, PaymentReceipt
@@ -31,41 +36,18 @@ from unicard.readers.staff import principal_for_token, reader_for_token
 
 __all__ = ["CirculationController", "ReaderCirculationController"]
 
-# A signed-out or expired session may still be honoured this long by circulation endpoints.
-SESSION_CACHE_SECONDS = 15.0
-_MAX_CACHED = 10_000
-_staff_cache: dict[str, tuple[float, StaffPrincipal]] = {}
-_reader_cache: dict[str, tuple[float, int]] = {}
-
-
 async def desk_staff(request: Request[Any, Any, Any], state: State) -> StaffPrincipal:
     token = token_of(request, STAFF_COOKIE)
     if not token:
         raise Unauthenticated("sign in as staff first", code="unauthenticated")
-    now = time.monotonic()
-    hit = _staff_cache.get(token)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    principal = await principal_for_token(token, state.clock)
-    if len(_staff_cache) >= _MAX_CACHED:
-        _staff_cache.clear()
-    _staff_cache[token] = (now + SESSION_CACHE_SECONDS, principal)
-    return principal
+    return await STAFF_SESSIONS.get(token, lambda: principal_for_token(token, state.clock))
 
 
 async def signed_in_reader(request: Request[Any, Any, Any], state: State) -> int:
     token = token_of(request, READER_COOKIE)
     if not token:
         raise Unauthenticated("sign in with your card number and PIN", code="unauthenticated")
-    now = time.monotonic()
-    hit = _reader_cache.get(token)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    reader_id = await reader_for_token(token, state.clock)
-    if len(_reader_cache) >= _MAX_CACHED:
-        _reader_cache.clear()
-    _reader_cache[token] = (now + SESSION_CACHE_SECONDS, reader_id)
-    return reader_id
+    return await READER_SESSIONS.get(token, lambda: reader_for_token(token, state.clock))
 
 
 class _In(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -11,6 +11,7 @@ from litestar.di import Provide
 from unicard.api.auth import (
     READER_COOKIE,
     STAFF_COOKIE,
+    STAFF_SESSIONS,
     current_reader_id,
     current_staff,
     token_of,
@@ -58,6 +59,7 @@ class StaffController(Controller):
         token = token_of(request, STAFF_COOKIE)
         if token:
             await staff_services.sign_out(token)
+            STAFF_SESSIONS.forget(token)
         return Response(None, status_code=204, cookies=[_cookie(STAFF_COOKIE, "", 0)])
 
     @get("/me", dependencies={"staff": Provide(current_staff)})
