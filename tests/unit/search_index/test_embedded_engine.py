@@ -135,6 +135,25 @@ def test_large_match_sets_use_a_bounded_window(tmp_path: Path) -> None:
     assert not small.ranking_is_partial and not small.facets_are_estimates
 
 
+def test_common_words_do_not_change_what_is_found(tmp_path: Path) -> None:
+    # "the" and "collected" are in every record: past the build's threshold (2,000 records)
+    # they are left out of the ranking expression, not out of the match.
+    engine = EmbeddedEngine(tmp_path / "s.sqlite", workers=0)
+    books = [_book(i) for i in range(2_100)]
+    books += [
+        _book(9_000, title="The letters", notes="hamlet"),
+        _book(9_001, title="Hamlet of the north"),
+    ]
+    engine.reindex(books)
+    result = engine.search(Query(text="the hamlet"))
+    assert [h.id for h in result.hits] == ["b09001", "b09000"]  # title above notes
+    result = engine.search(Query(text="hamlet the collected"))
+    assert result.total == 0
+    result = engine.search(Query(text="volume 2099 collected letters"))
+    assert [h.id for h in result.hits] == ["b02099"]
+    assert engine.search(Query(text="letters hamlet")).hits[0].id == "b09000"
+
+
 def test_deep_pages_widen_the_window(tmp_path: Path) -> None:
     engine = EmbeddedEngine(tmp_path / "s.sqlite", window=20)
     engine.upsert(_book(i) for i in range(100))

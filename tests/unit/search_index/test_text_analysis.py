@@ -222,6 +222,21 @@ def test_compile_short_latin_prefix_uses_completions() -> None:
     assert compile_text("pride anna", prefixes=lambda p: []).match == '"pride" AND "anna"*'
 
 
+def test_compile_longer_latin_prefix_lists_its_completions_when_it_can() -> None:
+    listed = compile_text("pride prejud", prefixes=lambda p: ["prejudice", "prejudices"])
+    assert listed.match == '"pride" AND ("prejud" OR "prejudice" OR "prejudices")'
+    # none listed: too many completions, or words the vocabulary does not keep
+    assert compile_text("pride prejud", prefixes=lambda p: []).match == '"pride" AND "prejud"*'
+
+
+def test_repeated_words_are_one_clause_and_common_ones_are_not_ranked() -> None:
+    compiled = compile_text("the the hamlet")
+    assert compiled.match == '"the" AND "hamlet"*'
+    assert compiled.rank_match({}) is None  # nothing to leave out: rank by `match`
+    assert compiled.rank_match({"the": 9_000}) == '"hamlet"*'
+    assert compiled.rank_match({"the": 9_000, "hamlet": 3_000}) == '"hamlet"*'  # the rarest
+    assert compile_text("the").rank_match({"the": 9_000}) is None
+
 
 def test_compile_latin_with_prefix_and_typos() -> None:
     compiled = compile_text("pride prejudise", typos=lambda w, last: ["prejudice"] if last else [])
