@@ -157,6 +157,8 @@ def normalize(text: str) -> str:
         text = text.translate(_T2S)
     if not unicodedata.is_normalized("NFKC", text):  # ligatures, circled digits…
         text = unicodedata.normalize("NFKC", text)
+        if not _T2S_KEYS.isdisjoint(text):  # Kangxi radicals fold to traditional forms (⿑ → 齊)
+            text = text.translate(_T2S)
     text = text.casefold()
     if _LATIN_ACCENTED_RE.search(text):
         text = _strip_accents(text)
