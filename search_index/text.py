@@ -116,6 +116,14 @@ def _t2s_table() -> dict[int, str]:
             target = values.split(" ")[0]
             if len(key) == 1 and len(target) == 1 and key != target:
                 table[ord(key)] = target
+    # A few targets are themselves listed (薴 → 苧 → 苎): map straight to the end of the chain,
+    # so folding twice changes nothing.
+    for code, target in table.items():
+        seen = {code}
+        while ord(target) in table and ord(target) not in seen:
+            seen.add(ord(target))
+            target = table[ord(target)]
+        table[code] = target
     return table
 
 
