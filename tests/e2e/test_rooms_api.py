@@ -186,3 +186,19 @@ def test_staff_scope_group_booking_and_door_check_in(server: Server, readers) ->
     with server.client(server.staff_token(*HALL)) as staff:
         approved = staff.post(f"/api/bookings/{pending.json()['id']}/approve")
         assert approved.json()["state"] == "confirmed"
+
+
+def test_booking_and_enrolling_need_a_live_reader_session(server: Server) -> None:
+    """The session is checked in the use case's first read: a stranger's token or a staff
+    token is refused with 401 before the room or session is looked at."""
+    room = room_id(server, "CITY", "研讨室B")
+    day = open_day(3)
+    body = {"starts_at": wall(day, "10:00"), "ends_at": wall(day, "11:00")}
+    for token in ("not-a-session", server.staff_token(*HALL)):
+        with server.client(token) as client:
+            for path in (f"/api/rooms/{room}/bookings", "/api/rooms/999999/bookings"):
+                refused = client.post(path, json=body)
+                assert refused.status_code == 401, refused.text
+                assert refused.json()["code"] == "unauthenticated"
+            refused = client.post("/api/classes/999999/enrolments")
+            assert refused.status_code == 401 and refused.json()["code"] == "unauthenticated"

@@ -203,3 +203,45 @@ async def test_the_database_itself_refuses_a_second_holder(world, clock):
     await execute(insert, world.calligraphy.id, world.other.id, at(day_after(1), "11:00"),
                   at(day_after(1), "12:00"), "confirmed", clock.now())
     assert booking.id
+
+
+async def _session(reader_id, clock, *, hours: int) -> services.SignedIn:
+    from datetime import timedelta
+
+    from unicard.readers.secrets import hash_token
+
+    token = f"token-{reader_id}-{hours}"
+    await execute("INSERT INTO auth_session (token_hash, reader, created_at, expires_at) "
+                  "VALUES ($1, $2, $3, $4)", hash_token(token), reader_id, clock.now(),
+                  clock.now() + timedelta(hours=hours))
+    return services.SignedIn(hash_token(token))
+
+
+async def test_a_reader_signed_in_by_session_books_and_enrols_and_a_bad_session_is_refused(
+        world, clock):
+    """The API hands the session over unchecked; the use case checks it in its first read,
+    before anything else (a missing room still answers 401 to a stranger)."""
+    from unicard.errors import NotFound, Unauthenticated
+
+    tuesday = day_after(1)
+    signed_in = await _session(world.adult.id, clock, hours=1)
+    booking = await services.book_room(signed_in, ask(world.calligraphy, tuesday, "10:00",
+                                                      "11:00"), clock)
+    assert booking.reader_id == world.adult.id
+    expired = await _session(world.other.id, clock, hours=-1)
+    unknown = services.SignedIn("0" * 64)
+    for reader, code in ((expired, "session-expired"), (unknown, "unauthenticated")):
+        with pytest.raises(Unauthenticated) as refused:
+            await services.book_room(reader, ask(world.calligraphy, tuesday, "12:00",
+                                                 "13:00"), clock)
+        assert refused.value.code == code
+        with pytest.raises(Unauthenticated) as refused:
+            await services.enrol(reader, 999_999, clock)
+        assert refused.value.code == code
+    with pytest.raises(NotFound) as missing:
+        await services.book_room(signed_in, services.BookRoom(
+            999_999, at(tuesday, "12:00"), at(tuesday, "13:00")), clock)
+    assert missing.value.code == "room-not-found"
+    with pytest.raises(NotFound) as missing:
+        await services.enrol(signed_in, 999_999, clock)
+    assert missing.value.code == "session-not-found"

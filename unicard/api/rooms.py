@@ -53,8 +53,18 @@ async def signed_in_reader(request: Request[Any, Any, Any], state: State) -> int
     return int(row["reader"])
 
 
+def reader_session(request: Request[Any, Any, Any]) -> services.SignedIn:
+    """The reader's session token, to be checked by the use case in its own first read
+    (booking and enrolment: one round trip to the database less per request)."""
+    token = token_of(request, READER_COOKIE)
+    if not token:
+        raise Unauthenticated("sign in with your card number and PIN", code="unauthenticated")
+    return services.SignedIn(hash_token(token))
+
+
 STAFF = {"staff": Provide(current_staff)}
 READER = {"reader_id": Provide(signed_in_reader)}
+READER_SESSION = {"reader": Provide(reader_session, sync_to_thread=False)}
 
 
 class _In(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -262,12 +272,11 @@ class RoomController(Controller):
         first = _day(day, "day") or state.clock.today()
         return await services.room_bookings(room_id, first, days, state.clock, staff)
 
-    @post("/{room_id:int}/bookings", dependencies=READER,
+    @post("/{room_id:int}/bookings", dependencies=READER_SESSION,
           summary="Book the room under your card (slot-taken, outside-opening-hours, …)")
-    async def book(self, room_id: int, data: BookingIn, reader_id: int,
+    async def book(self, room_id: int, data: BookingIn, reader: services.SignedIn,
                    state: State) -> services.BookingRecord:
-        return (await services.book_room(reader_id, _book(room_id, data),
-                                                    state.clock))
+        return await services.book_room(reader, _book(room_id, data), state.clock)
 
     @post("/{room_id:int}/group-bookings", dependencies=STAFF,
           summary="Book the room for a group (staff); optionally under the contact's card")
@@ -561,11 +570,11 @@ class ClassController(Controller):
         return session_out(await services.cancel_session(session_id, staff, state.clock,
                                                          data.reason))
 
-    @post("/{session_id:int}/enrolments", dependencies=READER,
+    @post("/{session_id:int}/enrolments", dependencies=READER_SESSION,
           summary="Enrol under your card; a full session puts you on the waitlist "
                   "(201, state waitlisted, notice session-full)")
-    async def enrol(self, session_id: int, reader_id: int, state: State) -> EnrolmentOut:
-        return enrolment_out(await services.enrol(reader_id, session_id, state.clock))
+    async def enrol(self, session_id: int, reader: services.SignedIn, state: State) -> EnrolmentOut:
+        return enrolment_out(await services.enrol(reader, session_id, state.clock))
 
     @get("/{session_id:int}/roster", dependencies=STAFF,
          summary="Attendance: seats, waitlist in order, check-ins and no-shows")

@@ -16,6 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from unicard.audit import Actor
@@ -56,6 +57,7 @@ from unicard.rooms.states import (
 )
 from unicard.rooms.support import (
     MAX_SPAN,
+    SignedIn,
     actor_of_reader,
     actor_of_staff,
     ensure_reader_in_good_standing,
@@ -66,7 +68,9 @@ from unicard.rooms.support import (
     notify,
     org_id,
     raise_refusal,
+    reader_source,
     record_event,
+    signed_in_reader_id,
     translate_db_refusals,
 )
 
@@ -597,31 +601,39 @@ _LOCK_SESSION = (
     "enrol_closes, early_opens, min_age, max_age, categories, demand_group, title, "
     "check_in_opens_minutes, check_in_grace_minutes FROM class_session WHERE id = $1"
 )
-# The session row (locked on PostgreSQL) and the enrolling reader, in one statement.
-_SESSION_AND_READER = (
-    "SELECT s.id, s.org, s.state, s.starts_at, s.ends_at, s.capacity, s.enrolled, s.waiting, "
+_SESSION_AND_READER_COLUMNS = (
+    "s.id, s.org, s.state, s.starts_at, s.ends_at, s.capacity, s.enrolled, s.waiting, "
     "s.enrol_opens, s.enrol_closes, s.early_opens, s.min_age, s.max_age, s.categories, "
     "s.demand_group, rd.id AS reader_id, rd.status, rd.expires_on, rd.category, rd.birth_date, "
-    "c.min_age AS category_min_age, c.max_age AS category_max_age FROM class_session s "
-    "LEFT JOIN reader rd ON rd.id = $2 LEFT JOIN reader_category c ON c.code = rd.category "
-    "WHERE s.id = $1"
+    "c.min_age AS category_min_age, c.max_age AS category_max_age"
 )
-# PostgreSQL: the same with the reader's places that overlap the session, as JSON (one round
-# trip less). Read with the statement's snapshot: a place taken a moment later by the same
-# reader is refused by the exclusion constraint instead, as enrolment-overlap.
-_SESSION_READER_HELD_PG = _SESSION_AND_READER.replace(
-    " FROM class_session s ",
+# The reader's places that overlap the session, as JSON. Read with the statement's snapshot:
+# on SQLite the write transaction is serialised; on PostgreSQL a place taken a moment later by
+# the same reader is refused by the exclusion constraint instead, as enrolment-overlap.
+_HELD_PG = (
     ", (SELECT json_agg(json_build_array(e.session, e.starts_at, e.ends_at, e.state)) "
-    f"FROM enrolment e WHERE e.reader = $2 AND e.state IN {HOLDING_ENROLMENT_SQL} "
+    f"FROM enrolment e WHERE e.reader = rd.id AND e.state IN {HOLDING_ENROLMENT_SQL} "
     "AND tstzrange(e.starts_at, e.ends_at, '[)') && tstzrange(s.starts_at, s.ends_at, '[)')) "
-    "AS held FROM class_session s ",
-)  # No row lock: outside a transaction block it would end with the statement, yet cost a
-# WAL record and a flush; the seat is decided by `_TAKE_PLACE_PG` on the locked row.
-_HELD = (
-    "SELECT session, starts_at, ends_at, state FROM enrolment WHERE reader = $1 "
-    f"AND state IN {HOLDING_ENROLMENT_SQL} AND starts_at < $2 AND ends_at > $3 "
-    "AND starts_at > $4"
+    "AS held"
 )
+_HELD_SQLITE = (  # places last at most MAX_SPAN: a range on the (reader, starts_at) index
+    ", (SELECT json_group_array(json_array(e.session, e.starts_at, e.ends_at, e.state)) "
+    f"FROM enrolment e WHERE e.reader = rd.id AND e.state IN {HOLDING_ENROLMENT_SQL} "
+    "AND e.starts_at < s.ends_at AND e.ends_at > s.starts_at "
+    "AND e.starts_at > datetime(s.starts_at, '-1 day')) AS held"
+)
+
+
+@lru_cache(maxsize=8)
+def _enrol_read_sql(by_session_token: bool, sqlite: bool) -> str:
+    """The session, the enrolling reader (by id, or by a session token to check) with their
+    category, and their overlapping places, in one statement. No row lock: outside a
+    transaction block it would end with the statement yet cost a WAL record and a flush; the
+    seat is decided on the locked row by `_TAKE_PLACE_PG` (SQLite: the write lock)."""
+    source, where, expiry, _ = reader_source(
+        "class_session s", "s", SignedIn("") if by_session_token else 0)
+    return (f"SELECT {_SESSION_AND_READER_COLUMNS}{expiry}{_HELD_SQLITE if sqlite else _HELD_PG} "
+            f"FROM {source} LEFT JOIN reader_category c ON c.code = rd.category WHERE {where}")
 
 
 async def _lock_session(session_id: int) -> dict[str, Any]:
@@ -660,33 +672,31 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
-async def enrol(reader_id: int, session_id: int, clock: Clock) -> EnrolmentRecord:
-    """Enrol under the reader's card: a seat while seats are free and nobody waits, else the
-    end of the waitlist (state `waitlisted`, notice `session-full`). Refused when the window
-    is closed, the reader is not eligible, or already holds a place at an overlapping time."""
+async def enrol(reader: int | SignedIn, session_id: int, clock: Clock) -> EnrolmentRecord:
+    """Enrol under the reader's card (the reader by id, or by a session still to check): a
+    seat while seats are free and nobody waits, else the end of the waitlist (state
+    `waitlisted`, notice `session-full`). Refused when the window is closed, the reader is not
+    eligible, or already holds a place at an overlapping time."""
     tz = network_tz(clock)
     now = clock.now()
     with translate_db_refusals():
         async with hot_unit():
             sqlite = is_sqlite()
-            row = await fetchrow(_SESSION_AND_READER if sqlite else _SESSION_READER_HELD_PG,
-                                 session_id, reader_id)
-            if row is None:
+            row = await fetchrow(_enrol_read_sql(isinstance(reader, SignedIn), sqlite),
+                                 session_id, reader_source("", "", reader)[3])
+            reader_id = signed_in_reader_id(reader, row, now)
+            if row is None or row["id"] is None:
                 raise NotFound(f"no class session {session_id}", code="session-not-found",
                                session_id=session_id)
             if row["state"] != SCHEDULED:
                 raise RuleViolation("this session has been cancelled",
                                     code=RefusalCode.ENROLMENT_CLOSED.value, state=row["state"])
-            reader = row
-            if reader["reader_id"] is None:
+            if reader_id is None:
                 raise NotFound("reader not found", code="reader-not-found")
-            ensure_reader_in_good_standing(reader, clock.today())
+            ensure_reader_in_good_standing(row, clock.today())
             start, end = _local(row["starts_at"], tz), _local(row["ends_at"], tz)
-            if sqlite:
-                held = await fetch(_HELD, reader_id, end, start, start - MAX_SPAN)
-            else:
-                held = [{"session": h[0], "starts_at": h[1], "ends_at": h[2], "state": h[3]}
-                        for h in json.loads(row["held"] or "[]")]
+            held = [{"session": h[0], "starts_at": h[1], "ends_at": h[2], "state": h[3]}
+                    for h in json.loads(row["held"] or "[]")]
             opens = _local(row["enrol_opens"], tz)
             early_opens = utc(row["early_opens"])
             early_readers: frozenset[Any] = frozenset()
@@ -705,8 +715,8 @@ async def enrol(reader_id: int, session_id: int, clock: Clock) -> EnrolmentRecor
                 early_opens=None if early_opens is None else local(early_opens, tz),
                 early_readers=early_readers,
             )
-            who = EnrollingReader(reader_id, reader["category"], _as_date(reader["birth_date"]),
-                                  _band(reader["category_min_age"], reader["category_max_age"]))
+            who = EnrollingReader(reader_id, row["category"], _as_date(row["birth_date"]),
+                                  _band(row["category_min_age"], row["category_max_age"]))
             existing = [HeldEnrolment(h["session"], _local(h["starts_at"], tz),
                                       _local(h["ends_at"], tz), EnrolmentState(h["state"]))
                         for h in held]

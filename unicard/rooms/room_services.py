@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -45,6 +45,7 @@ from unicard.rooms.states import (
 from unicard.rooms.support import (
     MAX_SPAN,
     NETWORK_VERSION_SQL,
+    SignedIn,
     actor_of_reader,
     actor_of_staff,
     ensure_reader_in_good_standing,
@@ -56,8 +57,10 @@ from unicard.rooms.support import (
     node_of,
     org_id,
     raise_refusal,
+    reader_source,
     record_event,
     room_config,
+    signed_in_reader_id,
     translate_db_refusals,
     validate_hours,
 )
@@ -202,42 +205,51 @@ _LOCK_ROOM = " FOR NO KEY UPDATE OF r"
 
 
 @lru_cache(maxsize=32)
-def _room_context_sql(with_reader: bool, with_window: bool, lock: bool, sqlite: bool) -> str:
-    """$1 the room; then the reader; then the window's end and start (and, on SQLite, the
-    earliest start of a booking that can reach into it)."""
-    n = 3 if with_reader else 2
+def _room_context_sql(reader: str, with_window: bool, lock: bool, sqlite: bool) -> str:
+    """$1 the room; `reader` "id" or "token" (`SignedIn`): $2 finds the reader; then the
+    window's end and start (and, on SQLite, the earliest start of a booking that can reach
+    into it)."""
+    n = 3 if reader else 2
     holding = ""
     if with_window:
         template = _HOLDING_SQLITE if sqlite else _HOLDING_PG
         holding = template.format(end=n, start=n + 1, earliest=n + 2)
-    return (f"SELECT {_ROOM_CONFIG_COLUMNS}, {NETWORK_VERSION_SQL} AS network_version"
-            f"{_READER_COLUMNS if with_reader else ''}{holding} FROM room r"
-            f"{' LEFT JOIN reader rd ON rd.id = $2' if with_reader else ''} WHERE r.id = $1"
+    columns = f"{_ROOM_CONFIG_COLUMNS}, {NETWORK_VERSION_SQL} AS network_version"
+    source, where = "room r", "r.id = $1"
+    if reader:
+        key: int | SignedIn = SignedIn("") if reader == "token" else 0
+        source, where, expiry, _ = reader_source("room r", "r", key)
+        columns += _READER_COLUMNS + expiry
+    return (f"SELECT {columns}{holding} FROM {source} WHERE {where}"
             f"{_LOCK_ROOM if lock and not sqlite else ''}")
 
 
-async def load_room_context(room_id: int, *, lock: bool = False, reader_id: int | None = None,
+async def load_room_context(room_id: int, *, lock: bool = False,
+                            reader: int | SignedIn | None = None,
                             window: tuple[datetime, datetime] | None = None,
-                            tz: Any = None) -> RoomContext:
+                            tz: Any = None, now: datetime | None = None) -> RoomContext:
     """Read inside the caller's transaction; with `lock` the room row is locked on
-    PostgreSQL (SQLite's write lock covers it). With `reader_id`, `reader_row` carries the
-    reader's standing; with `window`, `holding` has the bookings that hold any of that time,
-    in `tz`. One statement; a second only when the network changed since the node's path and
-    calendar were last read."""
+    PostgreSQL (SQLite's write lock covers it). With `reader` (an id, or a session to check
+    as of `now`), `reader_row` carries the reader's standing; with `window`, `holding` has
+    the bookings that hold any of that time, in `tz`. One statement; a second only when the
+    network changed since the node's path and calendar were last read."""
     sqlite = is_sqlite()
     args: list[Any] = [room_id]
-    if reader_id is not None:
-        args.append(reader_id)
+    kind = "" if reader is None else "token" if isinstance(reader, SignedIn) else "id"
+    if reader is not None:
+        args.append(reader_source("room r", "r", reader)[3])
     if window is not None:
         args += [window[1], window[0]]
         if sqlite:
             args.append(window[0] - MAX_SPAN)
-    rows = await fetch(_room_context_sql(reader_id is not None, window is not None, lock,
-                                         sqlite), *args)
-    if not rows:
+    rows = await fetch(_room_context_sql(kind, window is not None, lock, sqlite), *args)
+    first = rows[0] if rows else None
+    reader_id = None
+    if reader is not None:
+        reader_id = signed_in_reader_id(reader, first, now or datetime.now(UTC))
+    if first is None or first["id"] is None:
         raise NotFound(f"no room {room_id}", code="room-not-found", room_id=room_id)
-    first = rows[0]
-    reader = first if reader_id is not None and first["reader_id"] is not None else None
+    reader_row = {**first, "reader_id": reader_id} if reader_id is not None else None
     holding: tuple[Span, ...] | None = None
     if window is not None:
         raw = first["holding"]
@@ -246,7 +258,7 @@ async def load_room_context(room_id: int, *, lock: bool = False, reader_id: int 
                         for a, b in pairs)
     path, calendar = await node_of(int(first["org"]), first["network_version"])
     return RoomContext(int(first["id"]), first["name"], path[0], path, bool(first["active"]),
-                       room_config(first), calendar, reader, holding)
+                       room_config(first), calendar, reader_row, holding)
 
 
 def _check_room_values(values: dict[str, Any]) -> RoomConfig:
@@ -406,22 +418,24 @@ def _check_times(start: datetime, end: datetime) -> None:
         raise InvalidInput("bookings start and end on whole minutes", code="not-on-slot-grid")
 
 
-async def book_room(reader_id: int, cmd: BookRoom, clock: Clock) -> BookingRecord:
-    """A reader books a room under their card: the rules (standing, horizon, length, grid,
-    capacity, hours, other bookings) decide, then the booking waits for approval or holds."""
+async def book_room(reader: int | SignedIn, cmd: BookRoom, clock: Clock) -> BookingRecord:
+    """A reader (by id, or by a session still to check) books a room under their card: the
+    rules (standing, horizon, length, grid, capacity, hours, other bookings) decide, then the
+    booking waits for approval or holds."""
     tz = network_tz(clock)
     start, end = local(cmd.starts_at, tz), local(cmd.ends_at, tz)
     _check_times(start, end)
     now = clock.now()
     with translate_db_refusals():
         async with hot_unit():
-            room = await load_room_context(cmd.room_id, reader_id=reader_id,
-                                           window=(start, end), tz=tz)
-            reader = room.reader_row
-            if reader is None:
+            room = await load_room_context(cmd.room_id, reader=reader, window=(start, end),
+                                           tz=tz, now=now)
+            standing_row = room.reader_row
+            if standing_row is None:
                 raise NotFound("reader not found", code="reader-not-found")
-            ensure_reader_in_good_standing(reader, clock.today())
-            standing = BookingStanding(utc(reader["suspended_until"]))
+            reader_id = int(standing_row["reader_id"])
+            ensure_reader_in_good_standing(standing_row, clock.today())
+            standing = BookingStanding(utc(standing_row["suspended_until"]))
             if not room.active:
                 raise RuleViolation(f"room {room.name} is not open for booking",
                                     code="room-inactive", room_id=room.id)

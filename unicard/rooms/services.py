@@ -70,6 +70,7 @@ from unicard.rooms.room_services import (
     update_room,
 )
 from unicard.rooms.settlement import SettleResult, settle_due
+from unicard.rooms.support import SignedIn
 
 __all__ = [
     "AskForClass",
@@ -92,6 +93,7 @@ __all__ = [
     "SessionQuery",
     "SessionRecord",
     "SettleResult",
+    "SignedIn",
     "TaskRecord",
     "TeacherRecord",
     "approve_booking",
