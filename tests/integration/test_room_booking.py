@@ -245,3 +245,23 @@ async def test_a_reader_signed_in_by_session_books_and_enrols_and_a_bad_session_
     with pytest.raises(NotFound) as missing:
         await services.enrol(signed_in, 999_999, clock)
     assert missing.value.code == "session-not-found"
+
+
+async def test_a_change_to_the_hall_s_closed_days_is_seen_by_the_next_booking(
+        world, network, clock):
+    """Bookings keep the room's node (path, calendar) in memory per network version; a change
+    to the org tree bumps the version, so the very next booking reads the new calendar."""
+    from unicard.network.services import update_org
+
+    tuesday, wednesday = day_after(1), day_after(2)
+    await services.book_room(world.adult.id, ask(world.calligraphy, tuesday, "10:00", "11:00"),
+                             clock)
+    await update_org("EAST-HALL", {"closed_days": [wednesday.isoformat()]}, network.admin, clock)
+    with pytest.raises(RuleViolation) as refused:
+        await services.book_room(world.adult.id, ask(world.calligraphy, wednesday, "10:00",
+                                                     "11:00"), clock)
+    assert refused.value.code == "closed-day"
+    await update_org("EAST-HALL", {"closed_days": []}, network.admin, clock)
+    booked = await services.book_room(world.adult.id, ask(world.calligraphy, wednesday,
+                                                          "10:00", "11:00"), clock)
+    assert booked.state == "confirmed"
