@@ -146,3 +146,26 @@ async def test_desk_must_be_in_the_staff_scope(world: World):
     assert refused.value.code == "out-of-scope"
     with pytest.raises(Forbidden):
         await check_out(card, barcode, world.desk("EAST-HALL", "hall"), world.clock)
+
+
+async def test_desks_lending_to_one_reader_at_the_same_instant_keep_the_loan_limit(
+        world: World):
+    """A child may have 5 loans: 8 desks lend to the same child at once (on PostgreSQL truly
+    at once, each in its own transaction); exactly 5 loans open, 3 desks are refused."""
+    import asyncio
+
+    child = await world.reader("小红", "child")
+    record = await make_record()
+    east = await make_items(record, "EAST-B1", 4)
+    west = await make_items(record, "WEST-B1", 4)
+    desks = [(barcode, "EAST-B1") for barcode in east] + [(barcode, "WEST-B1")
+                                                           for barcode in west]
+    results = await asyncio.gather(
+        *(check_out(child, barcode, world.desk(org), world.clock) for barcode, org in desks),
+        return_exceptions=True)
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 3, results
+    assert {getattr(r, "code", repr(r)) for r in refused} == {"loan-limit-reached"}
+    open_loans = await rows("SELECT COUNT(*) AS n FROM loan WHERE reader = ? AND "
+                            "state = 'open'", [await world.reader_id(child)])
+    assert open_loans[0]["n"] == 5

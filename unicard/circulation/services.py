@@ -58,7 +58,7 @@ from unicard.circulation.targeting import copy_needed_for_holds
 from unicard.circulation.views import HoldView, LoanView
 from unicard.clock import Clock
 from unicard.db import write_transaction
-from unicard.errors import Conflict, Forbidden, NotFound
+from unicard.errors import Conflict, Forbidden, NotFound, RuleViolation
 from unicard.readers.card_numbers import has_card_shape
 from unicard.readers.permissions import Action, ensure_allowed
 
@@ -140,12 +140,16 @@ def _translate_integrity(exc: Exception) -> Exception | None:
         return Conflict("this copy is already in transit", code="item-in-transit")
     if "hold_one_open_per_reader_record" in text or "hold.reader, hold.record" in text:
         return Conflict("the reader already has a hold on this title", code="already-on-hold")
+    if "loan-limit-reached" in text:  # the loan_limit trigger: another desk lent first
+        return RuleViolation("the reader reached the loan limit at another desk just now",
+                             code="loan-limit-reached")
     return None
 
 
 def is_integrity_error(exc: BaseException) -> bool:
     name = type(exc).__name__
-    return name in ("IntegrityError", "UniqueViolationError") or "UNIQUE constraint" in str(exc)
+    return (name in ("IntegrityError", "UniqueViolationError", "CheckViolationError")
+            or "UNIQUE constraint" in str(exc))
 
 
 class _Translate:
@@ -193,9 +197,9 @@ def _reader_not_found(card_number: str) -> NotFound:
 async def check_out(card_number: str, barcode: str, desk: Desk, clock: Clock) -> LoanReceipt:
     """Lend the item to the reader at the desk. Refusals (guards) come reader first, then
     item. The due date follows the effective policy at the desk and the desk's calendar;
-    loan limits count the reader's open loans across the whole network. Only the copy is
-    locked: the reader is not changed here (two desks lending to one reader at the same
-    instant could pass the loan limit by one, which is not worth a lock on every loan)."""
+    loan limits count the reader's open loans across the whole network; on PostgreSQL the
+    `loan_limit` trigger counts again under the reader's row lock, so two desks lending to one
+    reader at the same instant cannot pass the limit together."""
     card_number, barcode = card_number.strip(), barcode.strip()
     now = clock.now()
     today = local(now, clock).date()
@@ -227,8 +231,9 @@ async def check_out(card_number: str, barcode: str, desk: Desk, clock: Clock) ->
         changes = Changes(desk.actor, now, desk.at_org)
         batch = changes.batch()
         batch.add("INSERT INTO loan (item, record, reader, checkout_org, checked_out_at, due_at, "
-                  "renewals, state) VALUES (?, ?, ?, ?, ?, ?, 0, 'open')",
-                  [row["id"], row["record"], reader.id, at_id, now, due], returning="loan")
+                  "renewals, state, loan_limit) VALUES (?, ?, ?, ?, ?, ?, 0, 'open', ?)",
+                  [row["id"], row["record"], reader.id, at_id, now, due, policy.max_loans],
+                  returning="loan")
         batch.add("UPDATE item SET status = ?, current_org = ?, updated_at = ? WHERE id = ?",
                   [new_status.value, at_id, now, row["id"]])
         fulfilled = None

@@ -51,6 +51,9 @@ class Loan(Table, tablename="loan"):
     fine_stopped_at = Timestamptz(null=True, default=None)
     checkin_org = ForeignKey(Org, null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
+    # The policy's loan limit when lent; checked again under the reader's lock on PostgreSQL
+    # (migration 2026-11-22T18:20).
+    loan_limit = Integer(null=True, default=None)
 
 
 class Hold(Table, tablename="hold"):
