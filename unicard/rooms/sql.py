@@ -13,12 +13,12 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from piccolo.engine.sqlite import SQLiteEngine
 
+from unicard.bulk import as_utc as utc
 from unicard.db import current_engine
 
 __all__ = ["execute", "fetch", "fetchrow", "is_constraint", "one_connection", "utc"]
@@ -97,17 +97,6 @@ async def fetchrow(sql: str, *args: Any) -> dict[str, Any] | None:
 
 async def execute(sql: str, *args: Any) -> None:
     await fetch(sql, *args)
-
-
-def utc(value: Any) -> datetime | None:
-    """A timestamp from either engine as an aware UTC datetime. SQLite returns text for
-    computed columns (max(), subqueries), where Piccolo's converters do not apply."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def is_constraint(exc: BaseException, name: str) -> bool:

@@ -7,11 +7,12 @@ import json
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, NoReturn
 
 from unicard.audit import Actor
+from unicard.bulk import as_utc
 from unicard.clock import NETWORK_TZ, Clock
 from unicard.db import current_engine, is_sqlite, write_transaction
 from unicard.errors import Conflict, InvalidInput, RuleViolation, Unauthenticated, UnicardError
@@ -174,11 +175,7 @@ def signed_in_reader_id(reader: int | SignedIn, row: dict[str, Any] | None,
         return reader if row is not None and row["reader_id"] is not None else None
     if row is None or row["reader_id"] is None:
         raise Unauthenticated("sign in with your card number and PIN", code="unauthenticated")
-    expires = row["session_expires"]
-    if isinstance(expires, str):
-        expires = datetime.fromisoformat(expires)
-    if expires is not None and expires.tzinfo is None:
-        expires = expires.replace(tzinfo=UTC)
+    expires = as_utc(row["session_expires"])
     if expires is None or expires <= now:
         raise Unauthenticated("your session has expired; sign in again", code="session-expired")
     return int(row["reader_id"])
