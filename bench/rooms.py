@@ -52,6 +52,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+sys.path.append(str(ROOT / "bench"))  # last: its scripts must not shadow packages
+
+from proc_cpu import backends_cpu, machine_cpu, process_cpu  # noqa: E402
+
 from unicard.readers.id_numbers import check_character  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -239,37 +243,6 @@ async def _read_response(stream: asyncio.StreamReader) -> tuple[int, bytes]:
     return status, await stream.readexactly(length) if length else b""
 
 
-def _process_cpu(pid: int) -> float:
-    """User + system CPU seconds of a process and its threads (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _backends_cpu(database: str | None) -> float:
-    """CPU seconds of the PostgreSQL backends serving `database` (their process titles name
-    it), so the database's share can be told from other load on the machine."""
-    if not database:
-        return 0.0
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            title = (entry / "cmdline").read_bytes()
-            if b"postgres" in title and database.encode() in title:
-                total += _process_cpu(int(entry.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
-def _machine_cpu() -> float:
-    """Busy CPU seconds of the whole machine, all cores (Linux /proc/stat)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    idle = values[3] + values[4]
-    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Run:
     seconds: float
@@ -347,16 +320,16 @@ async def drive(ports: list[int], jobs: Iterator[bytes], clients: int, max_secon
     release = iter([started + i / rate for i in range(int(rate * max_seconds) + 1)]
                    if rate is not None else [])
     def servers_cpu() -> float:
-        return sum(_process_cpu(pid) for pid in server_pids or ())
+        return sum(process_cpu(pid) for pid in server_pids or ())
 
-    cpu_before = (servers_cpu(), time.process_time(), _machine_cpu(), _backends_cpu(database))
+    cpu_before = (servers_cpu(), time.process_time(), machine_cpu(), backends_cpu(database))
     await asyncio.gather(*(client(ports[n % len(ports)]) for n in range(clients)))
     elapsed = time.perf_counter() - started
     run = Run(elapsed, latencies, statuses, errors[0] if errors else "")
     run.server_cpu = servers_cpu() - cpu_before[0]
     run.client_cpu = time.process_time() - cpu_before[1]
-    run.machine_cpu = _machine_cpu() - cpu_before[2]
-    run.database_cpu = _backends_cpu(database) - cpu_before[3]
+    run.machine_cpu = machine_cpu() - cpu_before[2]
+    run.database_cpu = backends_cpu(database) - cpu_before[3]
     return run
 
 
