@@ -4,11 +4,13 @@ How a search runs: the query text becomes an FTS5 expression (:mod:`.fts_query`)
 passing the filters are collected newest-indexed first into a per-connection temp table, at
 most ``window`` of them (1,000 by default, more for deep pages); ranking (BM25 with field
 weights, an exact title first), sorting, paging and facet counts all run inside that window.
-When there are more matches than the window holds, the total is still exact (FTS5 counts
-cheaply; with filters it is extrapolated and flagged), facet counts are scaled from the window
-and flagged, and the order is the best of the most recently indexed matches
+When there are more matches than the window holds, the total is exact up to ``COUNT_CAP``
+and extrapolated beyond it or under filters (flagged), facet counts are scaled from the
+window and flagged, and the order is the best of the most recently indexed matches
 (``ranking_is_partial``). That bounds the cost of a query by the window, not by how common
-its words are: on a million records "the" matches hundreds of thousands.
+its words are: on a million records "the" matches hundreds of thousands. Words in more than
+5% of the records are left out of the ranking expression (never out of the match): FTS5's
+bm25 counts every row of every phrase to weigh it, and such words weigh next to nothing.
 
 Reads run on one connection per thread in WAL mode, so searches never wait for writers; each
 search reads ``meta`` and all its figures in one read transaction (one consistent snapshot).
