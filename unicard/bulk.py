@@ -16,7 +16,15 @@ from typing import Any
 
 from unicard.db import current_engine, is_sqlite
 
-__all__ = ["as_utc", "execute", "execute_many", "fetch", "fetch_once", "placeholders"]
+__all__ = [
+    "as_utc",
+    "execute",
+    "execute_many",
+    "execute_short",
+    "fetch",
+    "fetch_once",
+    "placeholders",
+]
 
 _QMARK = re.compile(r"\?")
 
@@ -53,6 +61,17 @@ async def execute(sql: str, args: Sequence[Any] = ()) -> None:
         await connection.execute(sql, list(args))
     else:
         await connection.execute(_dollar(sql), *args)
+
+
+async def execute_short(sql: str, args: Sequence[Any] = ()) -> None:
+    """A statement known to take a few milliseconds at most, in a write transaction that
+    others wait on: on SQLite it runs on the event loop thread instead of aiosqlite's (the hop
+    there and back, with the write lock held, costs the waiting desks more than the
+    statement); on PostgreSQL it is `execute`."""
+    if is_sqlite():
+        _connection().raw.execute(sql, tuple(args))
+        return
+    await execute(sql, args)
 
 
 async def execute_many(sql: str, rows: Iterable[Sequence[Any]]) -> None:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterator
 
 from search_index import Document, SearchEngine, SearchUnavailable
-from unicard.bulk import execute, fetch, placeholders
+from unicard.bulk import execute, execute_short, fetch, placeholders
 from unicard.clock import Clock
 from unicard.db import read_transaction, write_transaction
 from unicard.network.services import load_tree
@@ -45,12 +45,12 @@ async def drain_outbox(indexer: Indexer | SearchEngine, clock: Clock, batch: int
         await indexer.index(sorted({int(row["key"]) for row in rows}))
     except SearchUnavailable:
         async with write_transaction():
-            await execute(f"UPDATE outbox SET attempts = attempts + 1 WHERE id IN "
-                          f"({placeholders(len(row_ids))})", row_ids)
+            await execute_short(f"UPDATE outbox SET attempts = attempts + 1 WHERE id IN "
+                                f"({placeholders(len(row_ids))})", row_ids)
         raise
     async with write_transaction():
-        await execute(f"UPDATE outbox SET processed_at = ? WHERE id IN "
-                      f"({placeholders(len(row_ids))})", [clock.now(), *row_ids])
+        await execute_short(f"UPDATE outbox SET processed_at = ? WHERE id IN "
+                            f"({placeholders(len(row_ids))})", [clock.now(), *row_ids])
     return len(row_ids)
 
 
