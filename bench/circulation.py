@@ -3,6 +3,8 @@
     .venv/bin/python bench/circulation.py                      # SQLite and PostgreSQL
     .venv/bin/python bench/circulation.py --backend sqlite --seconds 5
     .venv/bin/python bench/circulation.py --profile            # pyinstrument the server
+    .venv/bin/python bench/circulation.py --py-spy             # sample it at full speed
+                                                               # (pip install py-spy)
 
 For each backend: a fresh database with the demo network (`unicard demo --readers 0`),
 100,000 copies and 20,000 readers loaded by bulk SQL (`unicard.circulation.synthetic`), then
