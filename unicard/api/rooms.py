@@ -124,34 +124,6 @@ class RoomPatch(_In):
     active: bool | UnsetType = UNSET
 
 
-class RoomOut(msgspec.Struct, kw_only=True):
-    id: int
-    org: str
-    org_name: str
-    name: str
-    description: str
-    capacity: int
-    features: list[str]
-    bookable_hours: dict[str, list[str]] | None
-    min_minutes: int
-    max_minutes: int
-    max_days_ahead: int
-    slot_minutes: int
-    approval_needed: bool
-    cancel_deadline_minutes: int
-    check_in_opens_minutes: int
-    check_in_grace_minutes: int
-    active: bool
-    latitude: float | None = None
-    longitude: float | None = None
-
-
-def room_out(record: services.RoomRecord) -> RoomOut:
-    values = asdict(record)
-    values["features"] = list(record.features)
-    return RoomOut(**values)
-
-
 class SpanOut(msgspec.Struct):
     starts_at: datetime
     ends_at: datetime
@@ -163,7 +135,7 @@ class FreeDayOut(msgspec.Struct):
 
 
 class FreeRoomOut(msgspec.Struct):
-    room: RoomOut
+    room: services.RoomRecord
     distance_km: float | None
     days: list[FreeDayOut]
 
@@ -211,8 +183,8 @@ class RoomController(Controller):
 
     @get("/", summary="Rooms of the network or of one node's subtree (no sign-in needed)")
     async def rooms(self, org: str | None = None, include_inactive: bool = False
-                    ) -> list[RoomOut]:
-        return [room_out(r) for r in await services.list_rooms(org, include_inactive)]
+                    ) -> list[services.RoomRecord]:
+        return await services.list_rooms(org, include_inactive)
 
     @get("/free", summary="Free rooms and their free windows per day; near me with lat/lon")
     async def free(
@@ -226,25 +198,26 @@ class RoomController(Controller):
                                    features=frozenset(feature or ()), near=_point(lat, lon),
                                    within_km=within_km, minutes=minutes, limit=limit)
         found = await services.free_rooms(query, state.clock)
-        return [FreeRoomOut(room_out(f.room), f.distance_km,
+        return [FreeRoomOut(f.room, f.distance_km,
                             [FreeDayOut(d, [SpanOut(w.start, w.end) for w in windows])
                              for d, windows in f.free]) for f in found]
 
     @get("/{room_id:int}", summary="One room and its booking rules")
-    async def room(self, room_id: int) -> RoomOut:
-        return room_out(await services.get_room(room_id))
+    async def room(self, room_id: int) -> services.RoomRecord:
+        return (await services.get_room(room_id))
 
     @post("/", dependencies=STAFF, summary="Add a room at a node in your scope")
-    async def create(self, data: RoomIn, staff: StaffPrincipal, state: State) -> RoomOut:
+    async def create(self, data: RoomIn, staff: StaffPrincipal,
+                     state: State) -> services.RoomRecord:
         values = msgspec.structs.asdict(data)
         values["features"] = tuple(data.features)
-        return room_out(await services.create_room(services.NewRoom(**values), staff,
+        return (await services.create_room(services.NewRoom(**values), staff,
                                                    state.clock))
 
     @patch("/{room_id:int}", dependencies=STAFF, summary="Change a room's settings")
     async def update(self, room_id: int, data: RoomPatch, staff: StaffPrincipal,
-                     state: State) -> RoomOut:
-        return room_out(await services.update_room(room_id, set_fields(data), staff,
+                     state: State) -> services.RoomRecord:
+        return (await services.update_room(room_id, set_fields(data), staff,
                                                    state.clock))
 
     @get("/{room_id:int}/bookings", dependencies=STAFF,
@@ -358,43 +331,6 @@ class SessionPatch(_In):
     categories: list[str] | UnsetType | None = UNSET
 
 
-class SessionOut(msgspec.Struct, kw_only=True):
-    id: int
-    series_id: int | None
-    title: str
-    category: str
-    level: str
-    description: str
-    teacher_id: int | None
-    teacher_name: str | None
-    org: str
-    org_name: str
-    room_id: int | None
-    room_name: str | None
-    starts_at: datetime
-    ends_at: datetime
-    capacity: int
-    enrolled: int
-    waiting: int
-    seats_left: int
-    enrol_opens: datetime
-    enrol_closes: datetime
-    early_opens: datetime | None
-    min_age: int | None
-    max_age: int | None
-    categories: list[str] | None
-    state: str
-    latitude: float | None = None
-    longitude: float | None = None
-    distance_km: float | None = None
-
-
-def session_out(record: services.SessionRecord) -> SessionOut:
-    values = dict(vars(record))
-    values["categories"] = None if record.categories is None else list(record.categories)
-    return SessionOut(seats_left=record.seats_left, **values)
-
-
 class SeriesIn(_In):
     title: str
     category: str
@@ -439,7 +375,7 @@ class SkippedOut(msgspec.Struct):
 
 class SeriesOut(msgspec.Struct):
     id: int
-    sessions: list[SessionOut]
+    sessions: list[services.SessionRecord]
     skipped: list[SkippedOut]
 
 
@@ -455,7 +391,7 @@ class EnrolmentOut(msgspec.Struct, kw_only=True):
     arrival: int
     waitlist_position: int | None = None
     notice: NoticeOut | None = None
-    session: SessionOut | None = None
+    session: services.SessionRecord | None = None
     promoted: list[int] = []
 
 
@@ -465,7 +401,7 @@ def enrolment_out(record: services.EnrolmentRecord) -> EnrolmentOut:
     return EnrolmentOut(id=record.id, session_id=record.session_id, state=record.state,
                         arrival=record.arrival, waitlist_position=record.waitlist_position,
                         notice=notice,
-                        session=None if record.session is None else session_out(record.session),
+                        session=record.session,
                         promoted=list(record.promoted))
 
 
@@ -481,7 +417,7 @@ class RosterEntryOut(msgspec.Struct):
 
 
 class RosterOut(msgspec.Struct):
-    session: SessionOut
+    session: services.SessionRecord
     enrolled: int
     attended: int
     no_show: int
@@ -509,7 +445,7 @@ class ClassController(Controller):
         weekday: list[int] | None = None, part: list[str] | None = None,
         org: str | None = None, lat: float | None = None, lon: float | None = None,
         within_km: float | None = None, with_seats: bool = False, limit: int = 200,
-    ) -> list[SessionOut]:
+    ) -> list[services.SessionRecord]:
         unknown = set(part or ()) - set(_PARTS)
         if unknown:
             raise InvalidInput(f"part must be one of {sorted(_PARTS)}", code="part-invalid")
@@ -521,35 +457,36 @@ class ClassController(Controller):
             parts_of_day=None if not part else frozenset(_PARTS[p] for p in part),
             org=org, near=_point(lat, lon), within_km=within_km, with_seats=with_seats,
             limit=limit)
-        return [session_out(s) for s in await services.whats_on(query, state.clock)]
+        return list(await services.whats_on(query, state.clock))
 
     @get("/{session_id:int}", summary="One class session with its seats and waitlist")
-    async def session(self, session_id: int, state: State) -> SessionOut:
-        return session_out(await services.get_session(session_id, state.clock))
+    async def session(self, session_id: int, state: State) -> services.SessionRecord:
+        return (await services.get_session(session_id, state.clock))
 
     @post("/", dependencies=STAFF, summary="Schedule a one-off session (books its room)")
-    async def create(self, data: SessionIn, staff: StaffPrincipal, state: State) -> SessionOut:
-        return session_out(await services.create_session(_new_session(data), staff,
+    async def create(self, data: SessionIn, staff: StaffPrincipal,
+                     state: State) -> services.SessionRecord:
+        return (await services.create_session(_new_session(data), staff,
                                                          state.clock))
 
     @patch("/{session_id:int}", dependencies=STAFF,
            summary="Change title, teacher, capacity (more seats promote the waitlist), window")
     async def update(self, session_id: int, data: SessionPatch, staff: StaffPrincipal,
-                     state: State) -> SessionOut:
+                     state: State) -> services.SessionRecord:
         changes = set_fields(data)
         for name in ("enrol_opens", "enrol_closes"):
             if name in changes:
                 changes[name] = _when(changes[name], name)
         if changes.get("categories") is not None:
             changes["categories"] = tuple(changes["categories"])
-        return session_out(await services.update_session(session_id, changes, staff,
+        return (await services.update_session(session_id, changes, staff,
                                                          state.clock))
 
     @post("/{session_id:int}/cancel", dependencies=STAFF, status_code=200,
           summary="Cancel a session: frees its room, tells every enrolled reader")
     async def cancel(self, session_id: int, data: CancelIn, staff: StaffPrincipal,
-                     state: State) -> SessionOut:
-        return session_out(await services.cancel_session(session_id, staff, state.clock,
+                     state: State) -> services.SessionRecord:
+        return (await services.cancel_session(session_id, staff, state.clock,
                                                          data.reason))
 
     @post("/{session_id:int}/enrolments", dependencies=READER_SESSION,
@@ -564,7 +501,7 @@ class ClassController(Controller):
         session, entries = await services.session_roster(session_id, staff, state.clock)
         count = {s: sum(1 for e in entries if e.state == s)
                  for s in ("enrolled", "attended", "no_show", "waitlisted")}
-        return RosterOut(session_out(session), count["enrolled"], count["attended"],
+        return RosterOut(session, count["enrolled"], count["attended"],
                          count["no_show"], count["waitlisted"],
                          [RosterEntryOut(**asdict(e)) for e in entries])
 
@@ -584,7 +521,7 @@ class SeriesController(Controller):
     @post("/", summary="Schedule a weekly series; closed days are skipped and reported")
     async def create(self, data: SeriesIn, staff: StaffPrincipal, state: State) -> SeriesOut:
         record = await services.create_series(_new_series(data), staff, state.clock)
-        return SeriesOut(record.id, [session_out(s) for s in record.sessions],
+        return SeriesOut(record.id, list(record.sessions),
                          [SkippedOut(d, r) for d, r in record.skipped])
 
     @post("/{series_id:int}/cancel", status_code=200,
@@ -690,23 +627,6 @@ def demand_out(record: services.DemandRecord, with_group: bool = False) -> Deman
                      task_raised=record.task_raised if with_group else None)
 
 
-class TaskOut(msgspec.Struct):
-    id: int
-    kind: str
-    org: str
-    group_key: str
-    title: str
-    data: dict[str, Any]
-    state: str
-    session_id: int | None
-    created_at: datetime
-    closed_at: datetime | None
-
-
-def task_out(record: services.TaskRecord) -> TaskOut:
-    return TaskOut(**asdict(record))
-
-
 class DemandGroupOut(msgspec.Struct):
     group_key: str
     kind: str
@@ -725,7 +645,7 @@ class ScheduleIn(_In):
 
 
 class ScheduleOut(msgspec.Struct):
-    task: TaskOut
+    task: services.TaskRecord
     session_ids: list[int]
     readers_told: int
     skipped: list[SkippedOut]
@@ -739,9 +659,9 @@ class DemandController(Controller):
     @get("/tasks", summary="Tasks in your scope (open by default; state=all for every task)")
     async def tasks(self, staff: StaffPrincipal, state: State,
                     task_state: Annotated[str, Parameter(query="state")] = "open"
-                    ) -> list[TaskOut]:
+                    ) -> list[services.TaskRecord]:
         which = None if task_state == "all" else task_state
-        return [task_out(t) for t in await services.list_tasks(staff, state.clock, which)]
+        return list(await services.list_tasks(staff, state.clock, which))
 
     @get("/groups", summary="What readers ask for: open requests by subject and org")
     async def groups(self, staff: StaffPrincipal, state: State) -> list[DemandGroupOut]:
@@ -762,14 +682,14 @@ class DemandController(Controller):
             session=None if data.session is None else _new_session(data.session),
             series=None if data.series is None else _new_series(data.series),
             early_days=data.early_days)
-        return ScheduleOut(task_out(result.task), list(result.session_ids),
+        return ScheduleOut(result.task, list(result.session_ids),
                            result.readers_told,
                            [SkippedOut(date.fromisoformat(d), r) for d, r in result.skipped])
 
     @post("/tasks/{task_id:int}/dismiss", status_code=200, summary="Close without scheduling")
     async def dismiss(self, task_id: int, data: CancelIn, staff: StaffPrincipal,
-                      state: State) -> TaskOut:
-        return task_out(await services.dismiss_task(task_id, staff, state.clock, data.reason))
+                      state: State) -> services.TaskRecord:
+        return (await services.dismiss_task(task_id, staff, state.clock, data.reason))
 
 
 class RoomsPolicyIn(_In):

@@ -277,10 +277,11 @@ class SessionRecord:
     latitude: float | None = None
     longitude: float | None = None
     distance_km: float | None = None
+    # Derived, but a field so that the API shows it with the rest of the record.
+    seats_left: int = field(init=False)
 
-    @property
-    def seats_left(self) -> int:
-        return max(0, self.capacity - self.enrolled)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "seats_left", max(0, self.capacity - self.enrolled))
 
     @property
     def start(self) -> datetime:  # SessionLike, for the "what's on" filters
