@@ -20,12 +20,12 @@ from unicard.db import current_engine
 from unicard.errors import InvalidInput, NotFound
 from unicard.network.calendar import Calendar
 from unicard.network.policy import POLICY_FIELDS, Policy, PolicyIncomplete, RuleRow, explain_policy
-from unicard.network.services import load_tree
+from unicard.network.services import NETWORK_VERSION_SQL, load_tree
 from unicard.network.tree import NetworkTree
 
 __all__ = ["VERSION_SQL", "NetworkSnapshot", "invalidate", "snapshot"]
 
-VERSION_SQL = "(SELECT value FROM counter WHERE name = 'network_version')"
+VERSION_SQL = NETWORK_VERSION_SQL
 
 
 @dataclass

@@ -29,6 +29,7 @@ from unicard.network.tree import NetworkTree, OrgKind, OrgNode
 from unicard.readers.permissions import Action, StaffPrincipal, ensure_allowed
 
 __all__ = [
+    "NETWORK_VERSION_SQL",
     "NewOrg",
     "create_org",
     "ensure_category",
@@ -75,6 +76,12 @@ def _node_from_row(row: dict[str, Any], parent_code: str | None) -> OrgNode:
         latitude=row["latitude"],
         longitude=row["longitude"],
     )
+
+
+# The network's version: bumped by database triggers on every change to `org` or `policy_rule`
+# (installed by the circulation migrations), whichever process or code path makes it. Read it
+# in a use case's first query to know whether an in-memory copy of the tree is still current.
+NETWORK_VERSION_SQL = "(SELECT value FROM counter WHERE name = 'network_version')"
 
 
 async def load_tree() -> NetworkTree:

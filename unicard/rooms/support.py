@@ -23,6 +23,7 @@ from unicard.network.calendar import (
     parse_closed_days,
     parse_weekly_hours,
 )
+from unicard.network.services import NETWORK_VERSION_SQL
 from unicard.readers.permissions import StaffPrincipal
 from unicard.readers.rules import ReaderStatus, effective_status
 from unicard.rooms.booking_rules import RoomConfig
@@ -223,9 +224,6 @@ def calendar_from_json(ancestors: Sequence[dict[str, Any]]) -> Calendar:
     return _calendar(hours, closed)
 
 
-# Bumped by database triggers on every change to the org tree (the circulation migrations
-# install them), whichever process or code path makes it.
-NETWORK_VERSION_SQL = "(SELECT value FROM counter WHERE name = 'network_version')"
 # A node and its ancestors up to the root (parent links, index lookups).
 _ANCESTRY = (
     "WITH RECURSIVE up(code, depth, hours, closed_days, parent) AS ("
