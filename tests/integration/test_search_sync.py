@@ -120,3 +120,21 @@ async def test_the_indexer_child_reports_an_unavailable_engine_and_the_rows_stay
         assert await pending_attempts() == [1]
     finally:
         await indexer.close()
+
+
+async def test_a_branch_opened_after_indexing_began_is_in_the_next_documents(
+        network, clock, tmp_path):
+    """The indexer keeps the org tree between batches; a new branch (a new network version)
+    must reach the documents of the very next batch."""
+    from unicard.network.services import NewOrg, create_org
+
+    engine = open_engine(index_path=tmp_path / "search.sqlite3")
+    record = await create_record(RecordInput(title="围城"), network.east_librarian, clock)
+    await create_item(record["id"], NewItem(branch="EAST-B1"), network.east_librarian, clock)
+    assert await drain_outbox(engine, clock) >= 1
+    await create_org(NewOrg("EAST-B9", "branch", "东区九分馆", "EAST"), network.admin, clock)
+    await create_item(record["id"], NewItem(branch="EAST-B9"), network.east_librarian, clock)
+    while await drain_outbox(engine, clock):
+        pass
+    assert engine.search(Query(text="围城", available_at="EAST-B9")).total == 1
+    engine.close()

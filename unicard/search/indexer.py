@@ -25,8 +25,8 @@ from typing import Any, Protocol
 
 from search_index import Document, SearchEngine, SearchUnavailable
 from unicard.bulk import fetch, placeholders
-from unicard.db import read_transaction
-from unicard.network.services import load_tree
+from unicard.db import current_engine, read_transaction
+from unicard.network.services import NETWORK_VERSION_SQL, load_tree
 from unicard.network.topology import OrgTree
 from unicard.search.documents import build_document
 from unicard.settings import Settings
@@ -71,10 +71,24 @@ class Indexer(Protocol):
     async def close(self) -> None: ...
 
 
+# The org tree at a network version of one database (tests bind several in one process).
+_tree: tuple[tuple[int, int], OrgTree] | None = None
+
+
+async def _current_tree() -> OrgTree:
+    """The org tree, loaded again only when the network version moved (a batch arrives every
+    few hundred milliseconds under load; the tree changes a few times a year)."""
+    global _tree
+    version = (id(current_engine()), (await fetch(f"SELECT {NETWORK_VERSION_SQL} AS v"))[0]["v"])
+    if _tree is None or _tree[0] != version:
+        _tree = (version, await load_tree())
+    return _tree[1]
+
+
 async def index_records(engine: SearchEngine, record_ids: Sequence[int]) -> int:
     """Read the records and their copies, build their documents, write them to `engine`."""
     async with read_transaction():
-        tree = await load_tree()
+        tree = await _current_tree()
         docs, gone = await documents_for(record_ids, tree)
     if docs:
         await asyncio.to_thread(engine.upsert, docs)
