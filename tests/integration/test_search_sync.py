@@ -16,7 +16,7 @@ from unicard.catalogue.services import (
     update_item,
 )
 from unicard.db import read_transaction
-from unicard.search.indexer import ChildIndexer
+from unicard.search.indexer import ChildIndexer, InlineIndexer
 from unicard.search.sync import drain_outbox, outbox_backlog, reindex
 from unicard.settings import Settings
 
@@ -35,14 +35,14 @@ async def test_catalogue_changes_reach_search_through_the_outbox(network, clock,
     record = await create_record(RecordInput(title="红楼梦", authors=("曹雪芹",),
                                              isbns=("9787020002207",)), librarian, clock)
     item = await create_item(record["id"], NewItem(branch="EAST-B1"), librarian, clock)
-    while await drain_outbox(engine, clock):
+    while await drain_outbox(InlineIndexer(engine), clock):
         pass
     assert await outbox_backlog() == 0
     found = engine.search(Query(text="hlm", available_at="EAST"))
     assert [hit.id for hit in found.hits] == [str(record["id"])]
 
     await update_item(item["barcode"], {"status": "missing"}, librarian, clock)
-    await drain_outbox(engine, clock)
+    await drain_outbox(InlineIndexer(engine), clock)
     assert engine.search(Query(text="红楼梦", available_at="EAST")).total == 0
     assert engine.search(Query(text="红楼梦", held_by="NET")).total == 1
     engine.close()
@@ -56,12 +56,12 @@ async def test_engine_down_keeps_the_outbox_and_catches_up(network, clock, tmp_p
     record = await create_record(RecordInput(title="西游记", authors=("吴承恩",)), librarian,
                                  clock)
     with pytest.raises(SearchUnavailable):
-        await drain_outbox(engine, clock)
+        await drain_outbox(InlineIndexer(engine), clock)
     assert await pending_attempts() == [1]  # kept, and the failed attempt counted
     engine.close()
     index_dir.mkdir()
     back = open_engine(index_path=index_dir / "search.sqlite3")
-    assert await drain_outbox(back, clock) == 1
+    assert await drain_outbox(InlineIndexer(back), clock) == 1
     assert await outbox_backlog() == 0
     assert back.search(Query(text="xyj")).hits[0].id == str(record["id"])
     back.close()
@@ -131,10 +131,10 @@ async def test_a_branch_opened_after_indexing_began_is_in_the_next_documents(
     engine = open_engine(index_path=tmp_path / "search.sqlite3")
     record = await create_record(RecordInput(title="围城"), network.east_librarian, clock)
     await create_item(record["id"], NewItem(branch="EAST-B1"), network.east_librarian, clock)
-    assert await drain_outbox(engine, clock) >= 1
+    assert await drain_outbox(InlineIndexer(engine), clock) >= 1
     await create_org(NewOrg("EAST-B9", "branch", "东区九分馆", "EAST"), network.admin, clock)
     await create_item(record["id"], NewItem(branch="EAST-B9"), network.east_librarian, clock)
-    while await drain_outbox(engine, clock):
+    while await drain_outbox(InlineIndexer(engine), clock):
         pass
     assert engine.search(Query(text="围城", available_at="EAST-B9")).total == 1
     engine.close()

@@ -43,12 +43,13 @@ def _with_engine(work: Any) -> Any:
 @search.command("sync")
 def sync_command() -> None:
     """Deliver every pending outbox entry to the search engine, then stop."""
+    from unicard.search.indexer import InlineIndexer
     from unicard.search.sync import drain_outbox, outbox_backlog
 
     async def work(engine: Any) -> int:
         done = 0
         while True:
-            count = await drain_outbox(engine, SystemClock())
+            count = await drain_outbox(InlineIndexer(engine), SystemClock())
             if not count:
                 return done
             done += count

@@ -18,7 +18,7 @@ from unicard.bulk import execute, execute_short, fetch, placeholders
 from unicard.clock import Clock
 from unicard.db import read_transaction, write_transaction
 from unicard.network.services import load_tree
-from unicard.search.indexer import ChildIndexer, Indexer, InlineIndexer, documents_for
+from unicard.search.indexer import Indexer, documents_for
 
 __all__ = ["documents_for", "drain_outbox", "outbox_backlog", "reindex", "run_outbox_worker"]
 
@@ -30,11 +30,9 @@ async def outbox_backlog() -> int:
     return int(rows[0]["n"])
 
 
-async def drain_outbox(indexer: Indexer | SearchEngine, clock: Clock, batch: int = 500) -> int:
+async def drain_outbox(indexer: Indexer, clock: Clock, batch: int = 500) -> int:
     """Deliver one batch; returns how many outbox rows were completed (0 when empty).
-    `indexer` builds and writes the documents (a bare engine: in this process)."""
-    if not isinstance(indexer, (InlineIndexer, ChildIndexer)):
-        indexer = InlineIndexer(indexer)  # type: ignore[arg-type]
+    `indexer` builds and writes the documents (`InlineIndexer(engine)`: in this process)."""
     async with read_transaction():
         rows = await fetch("SELECT id, key FROM outbox WHERE processed_at IS NULL AND "
                            "topic = 'record' ORDER BY id LIMIT ?", (batch,))
@@ -54,7 +52,7 @@ async def drain_outbox(indexer: Indexer | SearchEngine, clock: Clock, batch: int
     return len(row_ids)
 
 
-async def run_outbox_worker(indexer: Indexer | SearchEngine, clock: Clock, stop: asyncio.Event,
+async def run_outbox_worker(indexer: Indexer, clock: Clock, stop: asyncio.Event,
                             interval: float = 0.25, max_backoff: float = 30.0) -> None:
     """Drain continuously until `stop` is set; back off while the engine is unavailable."""
     delay = interval
