@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from unicard import bulk
+from unicard.bulk import execute_short as execute
 from unicard.db import current_engine, is_sqlite
 
 __all__ = ["Ref", "WriteBatch", "execute", "execute_many", "fetch"]
@@ -31,13 +32,6 @@ async def fetch(sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
     if is_sqlite():
         return _raw().execute(sql, tuple(args)).fetchall()  # type: ignore[no-any-return]
     return await bulk.fetch(sql, args)
-
-
-async def execute(sql: str, args: Sequence[Any] = ()) -> None:
-    if is_sqlite():
-        _raw().execute(sql, tuple(args))
-        return
-    await bulk.execute(sql, args)
 
 
 async def execute_many(sql: str, rows: Iterable[Sequence[Any]]) -> None:
