@@ -22,6 +22,7 @@ __all__ = [
     "NewStaff",
     "StaffSignIn",
     "create_staff",
+    "ensure_session_current",
     "principal_for_token",
     "reader_for_token",
     "sign_in_staff",
@@ -108,10 +109,12 @@ _STAFF_FOR_TOKEN = (
 _READER_FOR_TOKEN = "SELECT expires_at, reader FROM auth_session WHERE token_hash = ?"
 
 
-def _expired(expires_at: Any, now: datetime) -> bool:
-    """The column is NOT NULL; a session without an expiry would be a damaged row: refuse it."""
+def ensure_session_current(expires_at: Any, now: datetime) -> None:
+    """Refuse a session past its expiry (as read by plain SQL). The column is NOT NULL; a
+    session without an expiry would be a damaged row: refused too."""
     at = as_utc(expires_at)
-    return at is None or at <= now
+    if at is None or at <= now:
+        raise Unauthenticated("your session has expired; sign in again", code="session-expired")
 
 
 async def principal_for_token(token: str, clock: Clock) -> StaffPrincipal:
@@ -120,8 +123,7 @@ async def principal_for_token(token: str, clock: Clock) -> StaffPrincipal:
     row = rows[0] if rows else None
     if row is None or not row["active"]:
         raise Unauthenticated("sign in as staff first", code="unauthenticated")
-    if _expired(row["expires_at"], clock.now()):
-        raise Unauthenticated("your session has expired; sign in again", code="session-expired")
+    ensure_session_current(row["expires_at"], clock.now())
     return StaffPrincipal(row["staff_id"], row["username"], Role(row["role"]), row["scope"])
 
 
@@ -131,8 +133,7 @@ async def reader_for_token(token: str, clock: Clock) -> int:
     row = rows[0] if rows else None
     if row is None or row["reader"] is None:
         raise Unauthenticated("sign in with your card number and PIN", code="unauthenticated")
-    if _expired(row["expires_at"], clock.now()):
-        raise Unauthenticated("your session has expired; sign in again", code="session-expired")
+    ensure_session_current(row["expires_at"], clock.now())
     return int(row["reader"])
 
 

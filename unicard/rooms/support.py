@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Any, NoReturn
 
 from unicard.audit import Actor
-from unicard.bulk import as_utc
 from unicard.clock import NETWORK_TZ, Clock
 from unicard.db import current_engine, is_sqlite, write_transaction
 from unicard.errors import Conflict, InvalidInput, RuleViolation, Unauthenticated, UnicardError
@@ -26,6 +25,7 @@ from unicard.network.calendar import (
 from unicard.network.services import NETWORK_VERSION_SQL
 from unicard.readers.permissions import StaffPrincipal
 from unicard.readers.rules import ReaderStatus, effective_status
+from unicard.readers.staff import ensure_session_current
 from unicard.rooms.booking_rules import RoomConfig
 from unicard.rooms.checkin import CheckInWindow
 from unicard.rooms.no_shows import NoShowPolicy
@@ -176,9 +176,7 @@ def signed_in_reader_id(reader: int | SignedIn, row: dict[str, Any] | None,
         return reader if row is not None and row["reader_id"] is not None else None
     if row is None or row["reader_id"] is None:
         raise Unauthenticated("sign in with your card number and PIN", code="unauthenticated")
-    expires = as_utc(row["session_expires"])
-    if expires is None or expires <= now:
-        raise Unauthenticated("your session has expired; sign in again", code="session-expired")
+    ensure_session_current(row["session_expires"], now)
     return int(row["reader_id"])
 
 
