@@ -217,6 +217,8 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     count: int = 0
+    # (time the request was due or sent, latency), both in seconds: for `--timeline`
+    samples: list[tuple[float, float]] = field(default_factory=list)
 
 
 async def desk_loop(conn: Connection, work: list[tuple[str, str, str]], stop_at: float,
@@ -249,6 +251,7 @@ async def desk_loop(conn: Connection, work: list[tuple[str, str, str]], stop_at:
             took = time.perf_counter() - started
             if started >= measure_from:
                 run.latencies.append(took)
+                run.samples.append((started, took))
                 run.count += 1
                 if status != 200:
                     key = f"{status} {payload[:80]!r}"
@@ -357,6 +360,15 @@ def sample_server(pid: int, name: str, args: argparse.Namespace) -> subprocess.P
         preexec_fn=lambda: time.sleep(args.warmup))
 
 
+def write_timeline(path: Path, run: Run) -> None:
+    """Each measured request as `seconds since the first<TAB>latency ms`, to find stalls."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    first = min((t for t, _ in run.samples), default=0.0)
+    path.write_text("".join(f"{t - first:.4f}\t{took * 1000:.2f}\n"
+                            for t, took in sorted(run.samples)), encoding="utf-8")
+    print(f"{'':8s} timeline written to {path}", flush=True)
+
+
 def report(label: str, desks: int, what: str, run: Run, elapsed: float, cpu: Cpu) -> list[str]:
     """One line per figure, the CPU each party spent per operation on the next."""
     line = (f"{label:8s} desks={desks:<3d} {what:22s} ops/s={run.count / elapsed:7.0f}  "
@@ -401,6 +413,8 @@ def bench_backend(name: str, args: argparse.Namespace, root: Path) -> list[str]:
                         backend.pg_name, rate=args.rate))
                     lines += report(label, desks, f"at {args.rate:.0f}/s offered", run,
                                     elapsed, cpu)
+                    if args.timeline:
+                        write_timeline(Path(args.timeline) / f"{label}-paced.tsv", run)
                 hrun, helapsed, hcpu = uvloop.run(drive(
                     port, token, desks, min(args.seconds, 5), 1.0, [], True, pid,
                     backend.pg_name))
@@ -426,6 +440,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1500.0,
                         help="Offered load (operations/s) for the paced run at the most desks "
                              "(0: none).")
+    parser.add_argument("--timeline", metavar="DIR",
+                        help="write each paced request's time and latency to DIR/*.tsv")
     parser.add_argument("--py-spy", action="store_true",
                         help="Sample the server with py-spy (raw stacks) during the "
                              "saturation runs; the server runs at full speed.")

@@ -6,6 +6,7 @@ The embedded engine (SQLite FTS5 index file) is the default; Meilisearch is sele
     engine = open_engine(index_path=data_dir / "search.sqlite")   # or meili_url=..., meili_key=...
     engine.upsert([Document(id="b1", title="红楼梦", authors=["曹雪芹"], held_by=["NET", "B1"])])
     result = engine.search(Query(text="hlm", available_at="B1", facets=(Facet.MATERIAL_TYPE,)))
+    missing = engine.update_availability([Availability(id="b1", held_by=["NET", "B1"])])
 
 Every engine call is synchronous and may raise :class:`SearchUnavailable` (answer 503).
 """
@@ -15,6 +16,7 @@ from search_index.errors import InvalidQuery, SearchError, SearchUnavailable
 from search_index.model import (
     MAX_PER_PAGE,
     MAX_TOTAL_HITS,
+    Availability,
     Copies,
     Document,
     Facet,
@@ -28,6 +30,7 @@ from search_index.model import (
 __all__ = [
     "MAX_PER_PAGE",
     "MAX_TOTAL_HITS",
+    "Availability",
     "Copies",
     "Document",
     "Facet",

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from search_index.model import Document, Health, Query, SearchResult
+from search_index.model import Availability, Document, Health, Query, SearchResult
 
 __all__ = ["Progress", "SearchEngine", "open_engine"]
 
@@ -26,6 +26,16 @@ class SearchEngine(Protocol):
 
     def delete(self, ids: Iterable[str]) -> None:
         """Remove documents by id; unknown ids are ignored."""
+
+    def update_availability(self, updates: Iterable[Availability]) -> list[str]:
+        """Replace held_by, available_at and availability of documents already in the index,
+        leaving every other field and its analysis untouched; returns the ids the caller must
+        upsert whole: those not in the index (nothing is written for them) and, during a
+        rebuild, those the index being built does not hold yet.
+
+        Within one call the last update for an id wins; unknown ids come back in the order
+        first seen, once each.
+        """
 
     def search(self, query: Query) -> SearchResult: ...
 

@@ -29,6 +29,10 @@ network N puts B, S and N in the list) so "held by anything under S" is a plain 
 Derived fields, computed by the engines (see :mod:`search_index.fields`): ``decade`` (1990 for
 1994), ``clc_top`` (first letter of the CLC class, first two for class T: "I", "TP") and a
 title sort key in pinyin order for Chinese titles.
+
+:class:`Availability` carries just ``held_by``, ``available_at`` and ``availability`` of one
+document (same meaning as above): a check-out or check-in changes nothing else, so engines
+can rewrite those three without analysing the record's text again.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from search_index.errors import InvalidQuery
 __all__ = [
     "MAX_PER_PAGE",
     "MAX_TOTAL_HITS",
+    "Availability",
     "Copies",
     "Document",
     "Facet",
@@ -94,6 +99,25 @@ class Document(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data, all fields present."""
         return msgspec.to_builtins(self)  # type: ignore[no-any-return]
+
+
+class Availability(msgspec.Struct, frozen=True, kw_only=True):
+    """The live availability fields of one document, for an update that leaves the rest as is."""
+
+    id: str
+    held_by: list[str] = msgspec.field(default_factory=list)
+    available_at: list[str] = msgspec.field(default_factory=list)
+    availability: dict[str, Copies] = msgspec.field(default_factory=dict)
+
+    def applied_to(self, doc: Document) -> Document:
+        """``doc`` with these three fields instead of its own (engines apply an update to
+        the stored record this way)."""
+        return msgspec.structs.replace(
+            doc,
+            held_by=self.held_by,
+            available_at=self.available_at,
+            availability=self.availability,
+        )
 
 
 class Facet(StrEnum):

@@ -30,6 +30,7 @@ from piccolo.table import Table
 from unicard.settings import Settings
 
 __all__ = [
+    "SingleStatements",
     "UnicardSQLiteEngine",
     "all_tables",
     "bind",
@@ -40,6 +41,7 @@ __all__ = [
     "migrate",
     "open_pools",
     "read_transaction",
+    "single_statements",
     "write_transaction",
 ]
 
@@ -448,6 +450,33 @@ async def write_transaction() -> AsyncIterator[Any]:
     else:
         async with engine.transaction() as tx:
             yield tx
+
+
+class SingleStatements:
+    """What `current_transaction` holds inside `single_statements()`: a pooled connection
+    with no transaction open, on which each statement commits on its own."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.writes = 0  # a use case here writes with one statement (`sql.WriteBatch`)
+
+
+@asynccontextmanager
+async def single_statements() -> AsyncIterator[SingleStatements]:
+    """PostgreSQL: a use case that reads with one statement and writes with one, each its
+    own transaction, two round trips fewer than BEGIN … COMMIT. Its read takes no lock, so
+    its write must be guarded against changes since the read (`sql.WriteBatch.guard`)."""
+    engine = current_engine()
+    if not isinstance(engine, PostgresEngine) or engine.pool is None:
+        raise RuntimeError("single_statements() needs PostgreSQL with its pool started")
+    connection = await engine.pool.acquire()
+    unit = SingleStatements(connection)
+    token = engine.current_transaction.set(unit)  # type: ignore[arg-type]
+    try:
+        yield unit
+    finally:
+        engine.current_transaction.reset(token)
+        await engine.pool.release(connection)
 
 
 @asynccontextmanager

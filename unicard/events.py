@@ -24,6 +24,7 @@ class Event(Table, tablename="event"):
 class Outbox(Table, tablename="outbox"):
     """Changes the search engine must see, written in the same transaction as the change."""
 
+    # "record": rebuild the whole document; "availability": only where its copies are
     topic = Varchar(length=32)
     key = Varchar(length=64)
     created_at = Timestamptz(index=True)

@@ -4,6 +4,7 @@ can run it (analysis is the costly half of a build, SQLite inserts the other).""
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import msgspec
@@ -20,7 +21,17 @@ from search_index.text import (
     normalize,
 )
 
-__all__ = ["COLUMNS", "WEIGHTS", "Row", "analyse", "analyse_encoded", "encode_batch", "vocabulary"]
+__all__ = [
+    "COLUMNS",
+    "WEIGHTS",
+    "Row",
+    "analyse",
+    "analyse_encoded",
+    "encode_batch",
+    "encode_body",
+    "org_codes",
+    "vocabulary",
+]
 
 #: FTS5 columns and their BM25 weights: title above author above subject above notes.
 #: ``*_chars`` hold single Chinese characters (short queries match inside words as a phrase);
@@ -89,6 +100,20 @@ def _publisher(publisher: str) -> str:
     return field_words(normalize(publisher), for_search=False)
 
 
+def encode_body(doc: Document) -> bytes:
+    """The stored form of a record (``body``), what searches and ``get`` decode."""
+    return _encoder.encode(doc)
+
+
+def org_codes(
+    held_by: Iterable[str], available_at: Iterable[str]
+) -> tuple[tuple[str, ...], frozenset[str]]:
+    """Org codes a record is indexed under, and those with a copy on the shelf: a copy on
+    the shelf somewhere is held there, even if the caller left that out of ``held_by``."""
+    available = list(available_at)
+    return tuple(dict.fromkeys([*held_by, *available])), frozenset(available)
+
+
 def analyse(doc: Document) -> Row:
     sort_parts: list[str] = []
     norm_title = normalize(doc.title)
@@ -116,7 +141,7 @@ def analyse(doc: Document) -> Row:
     codes = {isbn13(i) or call_number_key(i) for i in doc.isbns}
     codes.update(call_number_key(c) for c in doc.call_numbers)
     codes.discard("")
-    available_at = doc.available_at
+    held_by, available_at = org_codes(doc.held_by, doc.available_at)
     return Row(
         id=doc.id,
         fts=fts,
@@ -128,9 +153,9 @@ def analyse(doc: Document) -> Row:
         clc_top=clc_top(doc.clc),
         title_sort=" ".join(sort_parts),
         title_key=exact_key_of_normalized(norm_title),
-        body=_encoder.encode(doc),
-        held_by=tuple(dict.fromkeys([*doc.held_by, *available_at])),
-        available_at=frozenset(available_at),
+        body=encode_body(doc),
+        held_by=held_by,
+        available_at=available_at,
         codes=tuple(sorted(codes)),
         subjects=tuple(dict.fromkeys(s[2] for s in subjects_analysed if s[2])),
     )

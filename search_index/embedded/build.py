@@ -4,7 +4,8 @@ Analysis (segmentation, pinyin) runs in worker processes, one batch of JSON-enco
 per task, while this process inserts the analysed rows, a few thousand per transaction so
 live upserts can interleave. Live upserts and deletes made during the build also reach the
 new generation (see ``EmbeddedEngine._generations``); the build skips ids already there or
-deleted meanwhile, so a stale copy read before a change never overwrites it.
+deleted meanwhile, so a stale copy read before a change never overwrites it. Availability
+updates reach the records the new generation already holds and skip the others.
 """
 
 from __future__ import annotations

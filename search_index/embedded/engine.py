@@ -31,14 +31,23 @@ from pathlib import Path
 import msgspec
 
 from search_index.embedded import schema
-from search_index.embedded.analysis import Row, analyse, vocabulary
+from search_index.embedded.analysis import Row, analyse, encode_body, org_codes, vocabulary
 from search_index.embedded.build import Builder
 from search_index.embedded.fts_query import SHORT_PREFIX, compile_text
 from search_index.embedded.sql import Plan, plan_search
 from search_index.engine import Progress
 from search_index.errors import SearchUnavailable
 from search_index.highlight import highlight
-from search_index.model import Document, Facet, Health, Hit, Query, SearchResult, Sort
+from search_index.model import (
+    Availability,
+    Document,
+    Facet,
+    Health,
+    Hit,
+    Query,
+    SearchResult,
+    Sort,
+)
 from search_index.text import (
     SEGMENTER,
     call_number_key,
@@ -250,6 +259,19 @@ class EmbeddedEngine:
             gens.append(building)
         return gens
 
+    def _org_rows(
+        self,
+        conn: sqlite3.Connection,
+        rid: int,
+        held_by: Sequence[str],
+        available_at: frozenset[str],
+    ) -> list[tuple[int, int, int]]:
+        """``org`` rows (doc, org, avail) of one record, from :func:`.analysis.org_codes`."""
+        return [
+            (rid, oid, 1 if code in available_at else 0)
+            for code, oid in zip(held_by, self.org_ids(conn, held_by), strict=True)
+        ]
+
     def insert_rows(
         self, conn: sqlite3.Connection, generation: int, rows: list[Row], rowids: Sequence[int]
     ) -> None:
@@ -277,8 +299,7 @@ class EmbeddedEngine:
         )
         org_rows = []
         for rid, r in zip(rowids, rows, strict=True):
-            for code, oid in zip(r.held_by, self.org_ids(conn, r.held_by), strict=True):
-                org_rows.append((rid, oid, 1 if code in r.available_at else 0))
+            org_rows.extend(self._org_rows(conn, rid, r.held_by, r.available_at))
         conn.executemany(f"INSERT INTO {p}org(doc, org, avail) VALUES (?,?,?)", org_rows)
         conn.executemany(
             f"INSERT INTO {p}codes(code, doc) VALUES (?,?)",
@@ -340,6 +361,49 @@ class EmbeddedEngine:
                         rowids.append(rid)
                     self.insert_rows(conn, gen, rows, rowids)
                     self._add_terms(conn, gen, rows)
+
+    def update_availability(self, updates: Iterable[Availability]) -> list[str]:
+        """Rewrite the stored record and its ``org`` rows only: no analysis, no FTS5 write
+        (a check-out changes neither the text nor the record's place in index order)."""
+        latest = {u.id: u for u in updates}  # last update wins, ids in first-seen order
+        if not latest:
+            return []
+        with self._guard():
+            conn = self._conn()
+            with self._write(conn):
+                live, *building = self._generations(conn)
+                missing = dict.fromkeys(self._replace_availability(conn, live, latest))
+                # A record the build has read but not written yet would arrive there with its
+                # old availability: the caller upserts it whole, which the build then keeps.
+                for gen in building:
+                    missing.update(dict.fromkeys(self._replace_availability(conn, gen, latest)))
+        return list(missing)
+
+    def _replace_availability(
+        self, conn: sqlite3.Connection, generation: int, updates: dict[str, Availability]
+    ) -> list[str]:
+        """Apply updates to one generation; returns the ids it does not hold."""
+        p = schema.prefix(generation)
+        missing = []
+        for doc_id, update in updates.items():
+            row = conn.execute(
+                f"SELECT d.rowid, b.body FROM {p}docs d JOIN {p}body b ON b.rowid = d.rowid "
+                "WHERE d.id = ?",
+                (doc_id,),
+            ).fetchone()
+            if row is None:
+                missing.append(doc_id)
+                continue
+            rid, body = row
+            doc = update.applied_to(_DECODER.decode(body))
+            conn.execute(f"UPDATE {p}body SET body = ? WHERE rowid = ?", (encode_body(doc), rid))
+            conn.execute(f"DELETE FROM {p}org WHERE doc = ?", (rid,))
+            held_by, available_at = org_codes(update.held_by, update.available_at)
+            conn.executemany(
+                f"INSERT INTO {p}org(doc, org, avail) VALUES (?,?,?)",
+                self._org_rows(conn, rid, held_by, available_at),
+            )
+        return missing
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(dict.fromkeys(ids))

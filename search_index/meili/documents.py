@@ -4,6 +4,10 @@ Searchable text is sent folded to simplified characters (Meilisearch does not ma
 the original record rides along unsearched in ``record`` for display. Pinyin and the single
 Chinese characters (for 1–2 character queries) are sent as extra searchable fields, as the
 embedded engine indexes them.
+
+An availability update sends only the fields a check-out changes (:func:`availability_update`):
+the org filters and the whole ``record`` (Meilisearch's partial update replaces an object
+field whole, it does not merge into it).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from search_index.text import (
     to_simplified,
 )
 
-__all__ = ["PRIMARY_KEY", "from_meili", "primary_key", "to_meili"]
+__all__ = ["PRIMARY_KEY", "availability_update", "from_meili", "primary_key", "to_meili"]
 
 PRIMARY_KEY = "pk"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,480}$")
@@ -79,11 +83,24 @@ def to_meili(doc: Document) -> dict[str, Any]:
         "clc_top": clc_top(doc.clc),
         "clc_prefixes": clc_prefixes(doc.clc),
         "subject_keys": [subject_key(s) for s in doc.subjects],
+        "title_sort": title_sort_key(doc.title),
+        **_availability_fields(doc),
+    }
+
+
+def _availability_fields(doc: Document) -> dict[str, Any]:
+    """The fields that change with availability: org filters and the stored record."""
+    return {
         "held_by": list(dict.fromkeys([*doc.held_by, *doc.available_at])),
         "available_at": doc.available_at,
-        "title_sort": title_sort_key(doc.title),
         "record": doc.to_dict(),
     }
+
+
+def availability_update(doc: Document) -> dict[str, Any]:
+    """A partial document ("add or update") carrying a record's new availability; ``doc`` is
+    the stored record with the new held_by, available_at and availability."""
+    return {PRIMARY_KEY: primary_key(doc.id), **_availability_fields(doc)}
 
 
 def from_meili(hit: dict[str, Any]) -> Document:

@@ -24,10 +24,16 @@ from meilisearch.errors import (
 
 from search_index.engine import Progress
 from search_index.errors import SearchError, SearchUnavailable
-from search_index.meili.documents import PRIMARY_KEY, from_meili, primary_key, to_meili
+from search_index.meili.documents import (
+    PRIMARY_KEY,
+    availability_update,
+    from_meili,
+    primary_key,
+    to_meili,
+)
 from search_index.meili.filters import build_filter, quote
 from search_index.meili.settings import index_settings
-from search_index.model import Document, Health, Hit, Query, SearchResult, Sort
+from search_index.model import Availability, Document, Health, Hit, Query, SearchResult, Sort
 from search_index.text import (
     call_number_key,
     is_han,
@@ -175,6 +181,50 @@ class MeiliEngine:
         index = self._index
         with self._guard():
             self._add(index.uid, docs)
+
+    def update_availability(self, updates: Iterable[Availability]) -> list[str]:
+        """Partial documents for the records the index holds.
+
+        "Add or update" would create a skeleton document for an unknown id, so the stored
+        records are fetched first, by a filter on the primary key: that says which ids exist
+        and gives the record to send back whole with its new availability (a partial update
+        replaces an object field, it does not merge into it). A full upsert of the same
+        record landing between that read and this write keeps its searchable fields but gets
+        the older stored record back, until the record is next upserted.
+        """
+        latest = {u.id: u for u in updates}  # last update wins, ids in first-seen order
+        ids = list(latest)
+        if not ids:
+            return []
+        index = self._index
+        missing: list[str] = []
+        with self._guard():
+            for start in range(0, len(ids), _BATCH):
+                chunk = ids[start : start + _BATCH]
+                stored = self._stored(index, chunk)
+                missing.extend(i for i in chunk if i not in stored)
+                partial = [
+                    availability_update(latest[i].applied_to(stored[i]))
+                    for i in chunk
+                    if i in stored
+                ]
+                if partial:
+                    self._wait(index.update_documents(partial, PRIMARY_KEY))
+        return missing
+
+    @staticmethod
+    def _stored(index: Any, ids: list[str]) -> dict[str, Document]:
+        """The stored records of those ids that the index holds, by id."""
+        keys = [quote(primary_key(i)) for i in ids]
+        found = index.get_documents(
+            {
+                "filter": f"{PRIMARY_KEY} IN [{', '.join(keys)}]",
+                "fields": ["record"],
+                "limit": len(keys),
+            }
+        )
+        docs = (from_meili(dict(hit)) for hit in found.results)
+        return {d.id: d for d in docs}
 
     def delete(self, ids: Iterable[str]) -> None:
         keys = [primary_key(i) for i in dict.fromkeys(ids)]

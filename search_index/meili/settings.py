@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from search_index.meili.documents import PRIMARY_KEY
 from search_index.model import MAX_TOTAL_HITS
 from search_index.typo import ONE_TYPO_FROM, TWO_TYPOS_FROM
 
@@ -34,6 +35,7 @@ FILTERABLE = [
     "clc_top",
     "subject_keys",
     "code_keys",
+    PRIMARY_KEY,  # which of a batch of ids exist, in one request (update_availability)
 ]
 SORTABLE = ["year", "title_sort"]
 # "sort" first: when a sort is asked for it decides the order outright (as in the embedded

@@ -30,7 +30,7 @@ async def test_checkout_lends_the_item_with_a_due_date_from_the_desk_policy(worl
     events = await rows("SELECT action FROM event WHERE action = 'loan.checked_out'")
     assert len(events) == 1
     outbox = await rows("SELECT topic, key FROM outbox")
-    assert {(r["topic"], r["key"]) for r in outbox} == {("record", str(record))}
+    assert {(r["topic"], r["key"]) for r in outbox} == {("availability", str(record))}
 
 
 async def test_due_date_moves_to_the_next_open_day_of_the_checkout_branch(world: World):

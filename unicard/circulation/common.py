@@ -153,8 +153,8 @@ def _json(data: dict[str, Any]) -> str:
 class Changes:
     """The events and outbox rows of one use case, written together before it commits.
 
-    Events say who did what where; an outbox row (topic "record", key the record id) tells
-    the search worker that a copy of that record changed availability.
+    Events say who did what where; an outbox row (topic "availability", key the record id)
+    tells the search worker that where that record's copies are changed, and nothing else.
     """
 
     actor: Actor
@@ -189,7 +189,7 @@ class Changes:
                       f"subject_kind, subject_id, data) VALUES {marks}",
                       [value for row in self.events for value in row])
         if self.records:
-            marks = ", ".join(["('record', ?, ?, 0)"] * len(self.records))
+            marks = ", ".join(["('availability', ?, ?, 0)"] * len(self.records))
             batch.add(f"INSERT INTO outbox (topic, key, created_at, attempts) VALUES {marks}",
                       [value for record in sorted(self.records)
                        for value in (str(record), self.at)])

@@ -7,6 +7,13 @@ locks (see `tables`). A check-out or a check-in is one read that brings everythi
 need, then one `sql.WriteBatch` (a single statement on PostgreSQL, inline statements on
 SQLite). The network (tree, policies, calendars) comes from `network_cache`, checked against
 its version in that first read.
+
+On PostgreSQL the common check-out and check-in (no hold, transit or lost copy involved) are
+first tried in two round trips instead of four (`db.single_statements`): the read takes no
+lock, and the one write statement is guarded by the versions of the rows it updates
+(`WriteBatch.guard`). Anything else (a case that needs more than one write, a row that
+changed, any refusal) is decided again the locking way, so refusals and races are judged
+exactly as before.
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ from unicard.circulation.queue import (
     retarget,
 )
 from unicard.circulation.routing import DeskAction
-from unicard.circulation.sql import Ref, WriteBatch, execute, fetch
+from unicard.circulation.sql import LockNeeded, Ref, WriteBatch, execute, fetch
 from unicard.circulation.states import (
     HoldAction,
     HoldState,
@@ -57,8 +64,8 @@ from unicard.circulation.states import (
 from unicard.circulation.targeting import copy_needed_for_holds
 from unicard.circulation.views import HoldView, LoanView
 from unicard.clock import Clock
-from unicard.db import write_transaction
-from unicard.errors import Conflict, Forbidden, NotFound, RuleViolation
+from unicard.db import is_sqlite, single_statements, write_transaction
+from unicard.errors import Conflict, Forbidden, NotFound, RuleViolation, UnicardError
 from unicard.readers.card_numbers import has_card_shape
 from unicard.readers.permissions import Action, ensure_allowed
 
@@ -194,6 +201,15 @@ def _reader_not_found(card_number: str) -> NotFound:
                     card_number=card_number)
 
 
+def _versioned(sql: str, *aliases: str) -> str:
+    """The read of an unlocked try: the row versions (`xmin`) its guarded write will check."""
+    versions = "".join(f"{a}.xmin::text AS {a}_version, " for a in aliases)
+    return sql.replace("SELECT ", f"SELECT {versions}", 1)
+
+
+_CHECKOUT_VERSIONED = _versioned(_CHECKOUT, "i")
+
+
 async def check_out(card_number: str, barcode: str, desk: Desk, clock: Clock) -> LoanReceipt:
     """Lend the item to the reader at the desk. Refusals (guards) come reader first, then
     item. The due date follows the effective policy at the desk and the desk's calendar;
@@ -201,13 +217,31 @@ async def check_out(card_number: str, barcode: str, desk: Desk, clock: Clock) ->
     `loan_limit` trigger counts again under the reader's row lock, so two desks lending to one
     reader at the same instant cannot pass the limit together."""
     card_number, barcode = card_number.strip(), barcode.strip()
+    if not is_sqlite():
+        try:
+            async with single_statements():
+                return await _check_out(card_number, barcode, desk, clock, locked=False)
+        except (LockNeeded, UnicardError):
+            pass  # decided again under the lock
+    async with write_transaction():
+        return await _check_out(card_number, barcode, desk, clock, locked=True)
+
+
+async def _check_out(card_number: str, barcode: str, desk: Desk, clock: Clock, *,
+                     locked: bool) -> LoanReceipt:
     now = clock.now()
     today = local(now, clock).date()
-    async with _Translate(), write_transaction():
-        rows = await fetch(_CHECKOUT + for_update("i"), [card_number, barcode])
+    async with _Translate():
+        if locked:
+            rows = await fetch(_CHECKOUT + for_update("i"), [card_number, barcode])
+        else:
+            rows = await fetch(_CHECKOUT_VERSIONED, [card_number, barcode])
         if not rows:
             raise _item_not_found(barcode)
         row = rows[0]
+        if not locked and (row["hold_id"] or row["own_hold"] is not None
+                           or as_bool(row["targeted"])):
+            raise LockNeeded("holds are involved")
         net = await snapshot(row["network_version"])
         _ensure_desk(net, desk)
         if row["reader_id"] is None:
@@ -236,6 +270,8 @@ async def check_out(card_number: str, barcode: str, desk: Desk, clock: Clock) ->
                   returning="loan")
         batch.add("UPDATE item SET status = ?, current_org = ?, updated_at = ? WHERE id = ?",
                   [new_status.value, at_id, now, row["id"]])
+        if not locked:
+            batch.guard("item", row["id"], row["i_version"])
         fulfilled = None
         if row["hold_id"] and row["hold_reader"] == reader.id:
             fulfilled = int(row["hold_id"])
@@ -363,6 +399,9 @@ async def _credit_found(row: dict[str, Any], now: datetime, at_id: int,
     return await found_credit(int(row["loan_id"]), int(row["loan_reader"]), now, at_id, changes)
 
 
+_CHECKIN_VERSIONED = _versioned(_CHECKIN_ITEM, "i", "l")
+
+
 async def check_in(barcode: str, desk: Desk, clock: Clock, *,
                    require_transit: bool = False) -> CheckinReceipt:
     """Take a copy in hand at the desk: close its loan (with any overdue fine), receive its
@@ -370,13 +409,43 @@ async def check_in(barcode: str, desk: Desk, clock: Clock, *,
     Works for every status a copy can come back in (found lost / missing / claimed returned
     copies close their loan too)."""
     barcode = barcode.strip()
+    if not is_sqlite() and not require_transit:
+        try:
+            async with single_statements():
+                return await _check_in(barcode, desk, clock, locked=False)
+        except (LockNeeded, UnicardError):
+            pass  # decided again under the lock
+    async with write_transaction():
+        return await _check_in(barcode, desk, clock, locked=True,
+                               require_transit=require_transit)
+
+
+def _needs_lock_to_check_in(row: dict[str, Any]) -> bool:
+    """Cases with more than one write (a transit to receive, a hold to serve or release, a
+    lost copy's charge to credit, a hold shelf to clear): only under the item's lock."""
+    return (row["transit_id"] is not None or row["hold_state"] is not None
+            or as_bool(row["has_queue"]) or as_bool(row["uncleared"])
+            or row["loan_state"] not in (None, LoanState.OPEN.value))
+
+
+async def _check_in(barcode: str, desk: Desk, clock: Clock, *, locked: bool,
+                    require_transit: bool = False) -> CheckinReceipt:
     now = clock.now()
     today = local(now, clock).date()
-    async with _Translate(), write_transaction():
-        rows = await fetch(_CHECKIN_ITEM + for_update("i"), [barcode])
+    async with _Translate():
+        if locked:
+            rows = await fetch(_CHECKIN_ITEM + for_update("i"), [barcode])
+        else:
+            rows = await fetch(_CHECKIN_VERSIONED, [barcode])
         if not rows:
             raise _item_not_found(barcode)
         row = rows[0]
+        if not locked:
+            if _needs_lock_to_check_in(row):
+                raise LockNeeded("more than one write")
+            batch_guards = [("item", row["id"], row["i_version"])]
+            if row["loan_id"] is not None:
+                batch_guards.append(("loan", row["loan_id"], row["l_version"]))
         net = await snapshot(row["network_version"])
         _ensure_desk(net, desk)
         if require_transit and row["transit_id"] is None:
@@ -450,6 +519,9 @@ async def check_in(barcode: str, desk: Desk, clock: Clock, *,
         changes.event("item.routed", "item", item.id, {
             "barcode": barcode, "action": outcome.action.value,
             "destination": outcome.destination, "hold_id": outcome.hold_id})
+        if not locked:
+            for table, row_id, version in batch_guards:
+                batch.guard(table, row_id, version)
         hold_reader = None
         if outcome.hold_reader_id is not None:
             found = await fetch("SELECT card_number, name FROM reader WHERE id = ?",

@@ -10,15 +10,25 @@ Only call these inside `write_transaction()` / `read_transaction()`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from unicard import bulk
 from unicard.bulk import execute_short as execute
-from unicard.db import current_engine, is_sqlite
+from unicard.db import SingleStatements, current_engine, is_sqlite
 
-__all__ = ["Ref", "WriteBatch", "execute", "execute_many", "fetch"]
+__all__ = ["LockNeeded", "Ref", "WriteBatch", "execute", "execute_many", "fetch"]
+
+# The only shape of update a guard applies to: one row by its id.
+_UPDATE_BY_ID = re.compile(r"UPDATE (\w+) SET .* WHERE id = \?", re.DOTALL)
+
+
+class LockNeeded(Exception):
+    """A use case tried without locks (`db.single_statements`) must be run again in a locking
+    transaction: its case needs more than one write, or a row changed since it was read
+    (nothing was written)."""
 
 
 def _raw() -> Any:
@@ -63,6 +73,7 @@ class WriteBatch:
 
     def __init__(self, ids: dict[str, int | None] | None = None) -> None:
         self._parts: list[tuple[str, list[Any], str | None]] = []
+        self._guards: dict[tuple[str, int], str] = {}
         # Shared by the batches of one use case (`Changes.ids`), so a `Ref` resolves in a
         # later batch too.
         self.ids: dict[str, int | None] = {} if ids is None else ids
@@ -71,13 +82,28 @@ class WriteBatch:
         """Queue a write; `returning` names the id it returns (RETURNING id is appended)."""
         self._parts.append((sql, list(args), returning))
 
+    def guard(self, table: str, row_id: int, version: str) -> None:
+        """PostgreSQL: this batch's update of `table` row `row_id` (`UPDATE … WHERE id = ?`)
+        applies only while the row is still at `version` (its `xmin` when read); otherwise the
+        whole batch fails with `LockNeeded` and nothing is written. For use cases that read
+        without a lock (`db.single_statements`)."""
+        self._guards[(table, int(row_id))] = version
+
     def __bool__(self) -> bool:
         return bool(self._parts)
 
     async def run(self) -> dict[str, int | None]:
         parts, self._parts = self._parts, []
+        guards, self._guards = self._guards, {}
         if not parts:
             return self.ids
+        transaction = current_engine().current_transaction.get()
+        if isinstance(transaction, SingleStatements):
+            # Each statement commits on its own here: a second write would leave the first
+            # one standing if it failed.
+            transaction.writes += 1
+            if transaction.writes > 1:
+                raise RuntimeError("a use case in single_statements() writes with one batch")
         if is_sqlite():
             raw = _raw()
             for sql, args, name in parts:
@@ -89,16 +115,33 @@ class WriteBatch:
                     self.ids[name] = int(rows[0]["id"]) if rows else None
             return self.ids
         values: list[Any] = []
-        ctes, names = [], []
+        ctes, names, guarded = [], [], []
         for n, (sql, args, name) in enumerate(parts):
+            update = _UPDATE_BY_ID.fullmatch(sql)
+            version = guards.pop((update[1], args[-1]), None) if update else None
+            if version is not None:
+                sql, args = f"{sql} AND xmin::text = ?", [*args, version]
             text = self._render(sql, args, values)
-            if name is not None:
+            cte = _cte(name) if name else f"w_{n}"
+            if name is not None or version is not None:
                 text += " RETURNING id"
+            if name is not None:
                 names.append(name)
-            ctes.append(f"{_cte(name) if name else f'w_{n}'} AS ({text})")
-        select = ", ".join(f"(SELECT id FROM {_cte(n)}) AS {_cte(n)}" for n in names)
-        rows = await bulk.fetch(f"WITH {', '.join(ctes)} SELECT {select or '1 AS done'}",
-                                values)
+            if version is not None:
+                guarded.append(f"EXISTS (SELECT 1 FROM {cte})")
+            ctes.append(f"{cte} AS ({text})")
+        if guards:  # a guarded row this batch does not update: nothing would protect it
+            raise LockNeeded(f"no guarded update of {sorted(guards)} in the batch")
+        select = [f"(SELECT id FROM {_cte(n)}) AS {_cte(n)}" for n in names]
+        if guarded:
+            select.append(f"unicard_require({' AND '.join(guarded)}, 'row versions') AS ok")
+        statement = f"WITH {', '.join(ctes)} SELECT {', '.join(select) or '1 AS done'}"
+        try:
+            rows = await bulk.fetch(statement, values)
+        except Exception as exc:
+            if guarded and getattr(exc, "sqlstate", None) == "40001":
+                raise LockNeeded("a row changed since it was read") from exc
+            raise
         for name in names:
             found = rows[0][_cte(name)]
             self.ids[name] = int(found) if found is not None else None

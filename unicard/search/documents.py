@@ -12,10 +12,10 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from search_index import Copies, Document
+from search_index import Availability, Copies, Document
 from unicard.network.topology import OrgTree
 
-__all__ = ["build_document"]
+__all__ = ["build_availability", "build_document"]
 
 
 def _list(value: Any) -> list[str]:
@@ -33,26 +33,40 @@ def _expand(codes: Iterable[str], tree: OrgTree) -> list[str]:
     return sorted(expanded)
 
 
-def build_document(record: Mapping[str, Any], items: Iterable[Mapping[str, Any]],
-                   tree: OrgTree) -> Document:
-    """`record`: a bib_record row; `items`: its copies with `home_org` and `current_org`
-    as org codes, `status`, `not_for_loan`, `call_number`."""
+def build_availability(record_id: Any, items: Iterable[Mapping[str, Any]],
+                       tree: OrgTree) -> Availability:
+    """Where a record's copies are held and on the shelf: the part of its document that
+    circulation changes. `items`: its copies with `home_org` and `current_org` as org codes,
+    `status`, `not_for_loan`."""
     totals: dict[str, int] = {}
     available: dict[str, int] = {}
-    call_numbers: dict[str, None] = {}
     for item in items:
         if item["status"] == "withdrawn":
             continue
         totals[item["home_org"]] = totals.get(item["home_org"], 0) + 1
         if item["status"] == "available" and not item["not_for_loan"]:
             available[item["current_org"]] = available.get(item["current_org"], 0) + 1
-        if item["call_number"]:
-            call_numbers[item["call_number"]] = None
     branches = set(totals) | set(available)
+    return Availability(
+        id=str(record_id),
+        held_by=_expand(totals, tree),
+        available_at=_expand(available, tree),
+        availability={b: Copies(totals.get(b, 0), available.get(b, 0)) for b in sorted(branches)},
+    )
+
+
+def build_document(record: Mapping[str, Any], items: Iterable[Mapping[str, Any]],
+                   tree: OrgTree) -> Document:
+    """`record`: a bib_record row; `items`: its copies with `home_org` and `current_org`
+    as org codes, `status`, `not_for_loan`, `call_number`."""
+    items = list(items)
+    live = build_availability(record["id"], items, tree)
+    call_numbers = dict.fromkeys(item["call_number"] for item in items
+                                 if item["status"] != "withdrawn" and item["call_number"])
     notes = " ".join(part for part in (record.get("summary"), record.get("series"),
                                        record.get("responsibility")) if part)
     return Document(
-        id=str(record["id"]),
+        id=live.id,
         title=record["title"] or "",
         title_pinyin=record.get("title_pinyin") or None,
         authors=_list(record.get("authors")),
@@ -65,7 +79,7 @@ def build_document(record: Mapping[str, Any], items: Iterable[Mapping[str, Any]]
         clc=record.get("clc") or None,
         isbns=_list(record.get("isbns")),
         call_numbers=list(call_numbers),
-        held_by=_expand(totals, tree),
-        available_at=_expand(available, tree),
-        availability={b: Copies(totals.get(b, 0), available.get(b, 0)) for b in sorted(branches)},
+        held_by=live.held_by,
+        available_at=live.available_at,
+        availability=live.availability,
     )

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from search_index import (
+    Availability,
     Document,
     Health,
     Query,
@@ -48,6 +49,9 @@ class LazySearchEngine:
 
     def upsert(self, docs: Iterable[Document]) -> None:
         self._call("upsert", docs)
+
+    def update_availability(self, updates: Iterable[Availability]) -> list[str]:
+        return self._call("update_availability", updates)  # type: ignore[no-any-return]
 
     def delete(self, ids: Iterable[str]) -> None:
         self._call("delete", ids)

@@ -8,7 +8,14 @@ itself and writes the index, so it runs on the machine's other core, while the s
 the outbox bookkeeping (which rows are done) in its own transactions. A child that dies is
 started again on the next batch; its rows stay in the outbox until a batch succeeds.
 
-The child speaks JSON lines on stdin/stdout: `{"records": [ids]}` in, then `{"ok": n}`,
+Most entries come from circulation and change only where a record's copies are (outbox topic
+"availability"): for those only the copies are read and only the availability fields of the
+document are rewritten (`SearchEngine.update_availability`), with no text analysis; a record
+the index does not have yet gets its whole document. Topic "record" (catalogue changes)
+always rebuilds the whole document.
+
+The child speaks JSON lines on stdin/stdout: `{"records": [ids], "availability": [ids]}` in,
+then `{"ok": n}`,
 `{"unavailable": reason}` (the engine is down: back off) or `{"error": text}` out.
 """
 
@@ -23,15 +30,16 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from search_index import Document, SearchEngine, SearchUnavailable
+from search_index import Availability, Document, SearchEngine, SearchUnavailable
 from unicard.bulk import fetch, placeholders
 from unicard.db import current_engine, read_transaction
 from unicard.network.services import NETWORK_VERSION_SQL, load_tree
 from unicard.network.topology import OrgTree
-from unicard.search.documents import build_document
+from unicard.search.documents import build_availability, build_document
 from unicard.settings import Settings
 
-__all__ = ["ChildIndexer", "Indexer", "InlineIndexer", "documents_for", "index_records"]
+__all__ = ["ChildIndexer", "Indexer", "InlineIndexer", "availability_for", "documents_for",
+           "index_records"]
 
 log = logging.getLogger("unicard.search")
 
@@ -54,18 +62,34 @@ async def documents_for(record_ids: Sequence[int], tree: OrgTree) -> tuple[list[
     marks = placeholders(len(record_ids))
     records = await fetch(f"SELECT {_RECORD_FIELDS} FROM bib_record WHERE id IN ({marks})",
                           list(record_ids))
-    items = await fetch(f"{_ITEM_FIELDS} WHERE i.record IN ({marks})", list(record_ids))
-    by_record: dict[int, list[dict[str, Any]]] = {}
-    for item in items:
-        by_record.setdefault(item["record"], []).append(item)
+    by_record = await _copies(record_ids)
     docs = [build_document(r, by_record.get(r["id"], []), tree) for r in records]
     found = {r["id"] for r in records}
     return docs, [str(i) for i in record_ids if i not in found]
 
 
+async def _copies(record_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    items = await fetch(f"{_ITEM_FIELDS} WHERE i.record IN ({placeholders(len(record_ids))})",
+                        list(record_ids))
+    by_record: dict[int, list[dict[str, Any]]] = {}
+    for item in items:
+        by_record.setdefault(item["record"], []).append(item)
+    return by_record
+
+
+async def availability_for(record_ids: Sequence[int], tree: OrgTree) -> list[Availability]:
+    """The availability part of these records' documents, from their copies alone."""
+    if not record_ids:
+        return []
+    by_record = await _copies(record_ids)
+    return [build_availability(i, by_record.get(i, []), tree) for i in record_ids]
+
+
 class Indexer(Protocol):
-    async def index(self, record_ids: Sequence[int]) -> None:
-        """Bring these records' documents up to date (deleting records that are gone);
+    async def index(self, record_ids: Sequence[int],
+                    availability_only: Sequence[int] = ()) -> None:
+        """Bring these records' documents up to date (deleting records that are gone), and
+        the availability of `availability_only` (whole documents for those the index lacks);
         raises `SearchUnavailable` when the engine cannot be reached."""
 
     async def close(self) -> None: ...
@@ -85,16 +109,28 @@ async def _current_tree() -> OrgTree:
     return _tree[1]
 
 
-async def index_records(engine: SearchEngine, record_ids: Sequence[int]) -> int:
-    """Read the records and their copies, build their documents, write them to `engine`."""
+async def index_records(engine: SearchEngine, record_ids: Sequence[int],
+                        availability_only: Sequence[int] = ()) -> int:
+    """Read the records and their copies, build their documents, write them to `engine`;
+    for `availability_only` (minus `record_ids`) rewrite only where their copies are."""
+    wanted = set(record_ids)
+    full = sorted(wanted)
+    partial = [i for i in dict.fromkeys(availability_only) if i not in wanted]
     async with read_transaction():
         tree = await _current_tree()
-        docs, gone = await documents_for(record_ids, tree)
+        updates = await availability_for(partial, tree)
+        docs, gone = await documents_for(full, tree)
+    if updates:
+        missing = await asyncio.to_thread(engine.update_availability, updates)
+        if missing:  # not indexed yet: the whole document
+            async with read_transaction():
+                more, also_gone = await documents_for([int(i) for i in missing], tree)
+            docs, gone = docs + more, gone + also_gone
     if docs:
         await asyncio.to_thread(engine.upsert, docs)
     if gone:
         await asyncio.to_thread(engine.delete, gone)
-    return len(docs) + len(gone)
+    return len(docs) + len(gone) + len(updates)
 
 
 class InlineIndexer:
@@ -103,8 +139,9 @@ class InlineIndexer:
     def __init__(self, engine: SearchEngine) -> None:
         self.engine = engine
 
-    async def index(self, record_ids: Sequence[int]) -> None:
-        await index_records(self.engine, record_ids)
+    async def index(self, record_ids: Sequence[int],
+                    availability_only: Sequence[int] = ()) -> None:
+        await index_records(self.engine, record_ids, availability_only)
 
     async def close(self) -> None:
         return None
@@ -135,12 +172,14 @@ class ChildIndexer:
             limit=1 << 20)
         return self._process
 
-    async def index(self, record_ids: Sequence[int]) -> None:
+    async def index(self, record_ids: Sequence[int],
+                    availability_only: Sequence[int] = ()) -> None:
+        request = {"records": list(record_ids), "availability": list(availability_only)}
         async with self._lock:
             process = await self._ensure()
             assert process.stdin is not None and process.stdout is not None
             try:
-                process.stdin.write(json.dumps({"records": list(record_ids)}).encode() + b"\n")
+                process.stdin.write(json.dumps(request).encode() + b"\n")
                 await process.stdin.drain()
                 line = await asyncio.wait_for(process.stdout.readline(),
                                               timeout=BATCH_TIMEOUT_SECONDS)
@@ -192,8 +231,10 @@ async def _serve_child() -> None:
             if not line:
                 return
             try:
-                ids = [int(i) for i in json.loads(line)["records"]]
-                reply: dict[str, object] = {"ok": await index_records(engine, ids)}
+                request = json.loads(line)
+                ids = [int(i) for i in request["records"]]
+                partial = [int(i) for i in request.get("availability", ())]
+                reply: dict[str, object] = {"ok": await index_records(engine, ids, partial)}
             except SearchUnavailable as exc:
                 reply = {"unavailable": exc.reason, "engine": exc.engine}
             except Exception as exc:  # reported to the server, which retries the batch

@@ -1,8 +1,10 @@
 """Keeping the search engine in step with the catalogue: the outbox worker and reindex.
 
-Catalogue and circulation changes write an outbox row (topic "record", key = record id) in
-their own transaction. The worker reads a batch, builds whole documents from the database,
-upserts them (deleting records that no longer exist), and only then marks the rows done; if
+Catalogue changes write an outbox row (topic "record", key = record id) in their own
+transaction, circulation changes one with topic "availability" (only where the copies are
+changed). The worker reads a batch, builds whole documents from the database for "record"
+(the availability part alone for "availability", see `indexer`), upserts them (deleting
+records that no longer exist), and only then marks the rows done; if
 the engine is down the rows stay and are retried with back-off, so nothing is lost.
 """
 
@@ -34,13 +36,16 @@ async def drain_outbox(indexer: Indexer, clock: Clock, batch: int = 500) -> int:
     """Deliver one batch; returns how many outbox rows were completed (0 when empty).
     `indexer` builds and writes the documents (`InlineIndexer(engine)`: in this process)."""
     async with read_transaction():
-        rows = await fetch("SELECT id, key FROM outbox WHERE processed_at IS NULL AND "
-                           "topic = 'record' ORDER BY id LIMIT ?", (batch,))
+        rows = await fetch("SELECT id, topic, key FROM outbox WHERE processed_at IS NULL AND "
+                           "topic IN ('record', 'availability') ORDER BY id LIMIT ?", (batch,))
     if not rows:
         return 0
     row_ids = [row["id"] for row in rows]
+    whole = sorted({int(row["key"]) for row in rows if row["topic"] == "record"})
+    partial = sorted({int(row["key"]) for row in rows if row["topic"] == "availability"}
+                     - set(whole))
     try:
-        await indexer.index(sorted({int(row["key"]) for row in rows}))
+        await indexer.index(whole, partial)
     except SearchUnavailable:
         async with write_transaction():
             await execute_short(f"UPDATE outbox SET attempts = attempts + 1 WHERE id IN "

@@ -1,7 +1,7 @@
 """Search documents are built from catalogue rows by a pure function, with live availability."""
 
 from unicard.network.topology import OrgTree
-from unicard.search.documents import build_document
+from unicard.search.documents import build_availability, build_document
 
 TREE = OrgTree({"NET": None, "DY": "NET", "DY-T1": "DY", "PJ": "NET", "PJ-T1": "PJ"})
 RECORD = {"id": 7, "title": "红楼梦", "title_pinyin": "hong lou meng", "authors": '["曹雪芹"]',
@@ -36,3 +36,16 @@ def test_a_copy_returned_elsewhere_is_available_where_it_stands() -> None:
     doc = build_document(RECORD, [copy("DY-T1", "PJ-T1")], TREE)
     assert "PJ-T1" in doc.available_at and "DY-T1" not in doc.available_at
     assert "DY-T1" in doc.held_by
+
+
+def test_the_availability_part_alone_matches_the_whole_document() -> None:
+    """Circulation updates only this part (`update_availability`): it must be exactly what a
+    whole rebuild of the document would say."""
+    copies = [copy("DY-T1", "PJ-T1"), copy("DY-T1", "DY-T1", "on_loan"),
+              copy("PJ-T1", "PJ-T1", not_for_loan=True), copy("PJ-T1", "PJ-T1", "withdrawn")]
+    doc = build_document(RECORD, copies, TREE)
+    live = build_availability(RECORD["id"], copies, TREE)
+    assert live.id == doc.id == "7"
+    assert (live.held_by, live.available_at, live.availability) == (
+        doc.held_by, doc.available_at, doc.availability)
+    assert live.availability["DY-T1"].total == 2 and live.availability["PJ-T1"].available == 1

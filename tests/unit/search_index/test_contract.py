@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from search_index import (
+    Availability,
+    Copies,
     Document,
     Facet,
     InvalidQuery,
@@ -383,6 +385,132 @@ def test_health(engine: SearchEngine) -> None:
     assert health.ok and health.documents == N
 
 
+# --- availability updates ---------------------------------------------------------------------
+
+#: hlm (held at S1B1 and S1B2, on the shelf at S1B1) moves: both copies now at S2B1, one out.
+HLM_MOVED = Availability(
+    id="hlm",
+    held_by=["NET", "S2", "S2B1"],
+    available_at=["NET", "S2", "S2B1"],
+    availability={"S2B1": Copies(total=2, available=1)},
+)
+#: …and then its last copy on the shelf is checked out.
+HLM_OUT = Availability(
+    id="hlm",
+    held_by=["NET", "S2", "S2B1"],
+    availability={"S2B1": Copies(total=2, available=0)},
+)
+
+
+def _original(sample: list[Document], doc_id: str) -> Document:
+    (doc,) = [d for d in sample if d.id == doc_id]
+    return doc
+
+
+def test_update_availability_replaces_only_those_fields(
+    engine: SearchEngine, sample: list[Document]
+) -> None:
+    assert engine.update_availability([HLM_MOVED]) == []
+    expected = HLM_MOVED.applied_to(_original(sample, "hlm"))
+    assert expected.title == "红楼梦" and expected.authors == ["曹雪芹", "高鹗"]
+    assert engine.get("hlm") == expected
+    (hit,) = [h for h in engine.search(Query(text="红楼梦")).hits if h.id == "hlm"]
+    assert hit.document == expected
+    assert hit.highlights["title"] == "<mark>红楼梦</mark>"
+    assert engine.get("hlmyj") == _original(sample, "hlmyj")  # others untouched
+    assert engine.count() == N
+
+
+@pytest.mark.parametrize("text", ["", "红楼梦"])
+def test_update_availability_moves_the_filters(engine: SearchEngine, text: str) -> None:
+    assert "hlm" in id_set(engine, text, available_at="S1B1")
+    assert "hlm" not in id_set(engine, text, available_at="S2B1")
+    engine.update_availability([HLM_MOVED])
+    assert "hlm" not in id_set(engine, text, available_at="S1B1")
+    assert "hlm" not in id_set(engine, text, held_by="S1")
+    assert "hlm" in id_set(engine, text, available_at="S2B1")
+    assert "hlm" in id_set(engine, text, available_at="S2")  # subtree
+    assert "hlm" in id_set(engine, text, held_by="S2B1")
+    engine.update_availability([HLM_OUT])
+    assert "hlm" not in id_set(engine, text, available_at="S2B1")
+    assert "hlm" not in id_set(engine, text, available_at="NET")
+    assert "hlm" in id_set(engine, text, held_by="S2B1")
+
+
+def test_update_availability_counts_a_copy_on_the_shelf_as_held(engine: SearchEngine) -> None:
+    # As for a whole document: available_at codes count as held even if held_by omits them.
+    engine.update_availability([Availability(id="hamlet", available_at=["NET", "S1"])])
+    assert "hamlet" in id_set(engine, "hamlet", available_at="S1")
+    assert "hamlet" in id_set(engine, "hamlet", held_by="S1")
+    assert "hamlet" not in id_set(engine, "hamlet", held_by="S2")
+
+
+def test_update_availability_moves_the_facets(engine: SearchEngine) -> None:
+    query = Query(facets=(Facet.AVAILABLE_AT, Facet.HELD_BY))
+    before = engine.search(query).facets
+    assert before["available_at"]["S1B1"] == 3 and before["available_at"]["S2B1"] == 2
+    assert before["held_by"]["S1B2"] == 3 and before["held_by"]["S2B1"] == 5
+    engine.update_availability([HLM_MOVED])
+    moved = engine.search(query).facets
+    assert moved["available_at"]["S1B1"] == 2 and moved["available_at"]["S2B1"] == 3
+    assert moved["available_at"]["NET"] == 7
+    assert moved["held_by"]["S1B2"] == 2 and moved["held_by"]["S2B1"] == 6
+    engine.update_availability([HLM_OUT])
+    out = engine.search(query).facets
+    assert out["available_at"]["S2B1"] == 2 and out["available_at"]["NET"] == 6
+    assert out["held_by"]["S2B1"] == 6
+
+
+def test_update_availability_leaves_text_search_and_order(engine: SearchEngine) -> None:
+    searches = [
+        Query(text="红楼梦"),
+        Query(text="hongloumeng"),
+        Query(text="曹雪芹"),
+        Query(text="小说"),
+        Query(text="小说", sort=Sort.TITLE),
+        Query(sort=Sort.NEWEST, per_page=100),
+        Query(text="computer"),
+    ]
+
+    def found() -> list[list[str]]:
+        return [[h.id for h in engine.search(q).hits] for q in searches]
+
+    before = found()
+    assert before[0][0] == "hlm" and len(before[5]) == N
+    engine.update_availability(
+        [HLM_MOVED, Availability(id="sicp", held_by=["NET", "S2", "S2B1"])]
+    )
+    assert found() == before
+
+
+def test_update_availability_returns_unknown_ids_and_creates_nothing(
+    engine: SearchEngine,
+) -> None:
+    ghost = Availability(id="ghost", held_by=["NET", "S1", "S1B1"], available_at=["NET"])
+    missing = engine.update_availability(
+        [ghost, HLM_MOVED, Availability(id="marc:no/such 1"), ghost]
+    )
+    assert missing == ["ghost", "marc:no/such 1"]
+    assert engine.get("ghost") is None and engine.get("marc:no/such 1") is None
+    assert engine.count() == N
+    assert "ghost" not in id_set(engine, held_by="S1B1")
+    assert engine.search(Query(facets=(Facet.AVAILABLE_AT,))).facets["available_at"]["NET"] == 7
+    hlm = engine.get("hlm")  # the known id in the same call was updated
+    assert hlm is not None and hlm.available_at == ["NET", "S2", "S2B1"]
+    assert engine.update_availability([]) == []
+
+
+def test_update_availability_last_update_wins(
+    engine: SearchEngine, sample: list[Document]
+) -> None:
+    assert engine.update_availability([HLM_MOVED, HLM_OUT]) == []
+    assert engine.get("hlm") == HLM_OUT.applied_to(_original(sample, "hlm"))
+    assert "hlm" not in id_set(engine, available_at="S2B1")
+    assert engine.update_availability([HLM_OUT, HLM_MOVED]) == []
+    assert engine.get("hlm") == HLM_MOVED.applied_to(_original(sample, "hlm"))
+    assert "hlm" in id_set(engine, available_at="S2B1")
+
+
 # --- unavailable ------------------------------------------------------------------------------
 
 
@@ -408,6 +536,8 @@ def test_unavailable_engine_raises_search_unavailable(
         broken_engine.upsert(sample[:1])
     with pytest.raises(SearchUnavailable):
         broken_engine.delete(["hlm"])
+    with pytest.raises(SearchUnavailable):
+        broken_engine.update_availability([Availability(id="hlm")])
     health = broken_engine.health()
     assert not health.ok and health.detail
 

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from search_index import Document, Facet, Query, SearchUnavailable, open_engine
+from search_index import (
+    Availability,
+    Copies,
+    Document,
+    Facet,
+    Query,
+    SearchUnavailable,
+    open_engine,
+)
 from search_index.embedded import EmbeddedEngine
 from search_index.embedded.build import POOL_THRESHOLD
 from search_index.meili.documents import primary_key, to_meili
@@ -88,6 +96,62 @@ def test_writes_during_a_rebuild_reach_the_new_index(
     assert engine.get("hlm") == newer  # the stale copy did not overwrite the check-out
     assert engine.get("war") is None  # nor came back from the dead
     assert engine.search(Query(text="红楼梦", available_at="S1B1")).total == 0
+
+
+def test_availability_updates_during_a_rebuild_reach_both_generations(
+    embedded_factory: Factory, sample: list[Document]
+) -> None:
+    engine = embedded_factory()
+    engine.upsert(sample)
+    builder = engine.rebuild()
+    builder.add(d for d in sample if d.id != "santi")  # santi: not in the new one (yet)
+    out = Availability(
+        id="hlm",
+        held_by=["NET", "S1", "S1B1", "S1B2"],
+        availability={"S1B1": Copies(total=2, available=0)},
+    )
+    santi_out = Availability(id="santi", held_by=["NET", "S1", "S1B1"])
+    # Both are live, but the build may hold an old santi it has read and not written yet:
+    # santi comes back, for the caller to upsert whole (which the build then keeps).
+    assert engine.update_availability([out, santi_out]) == ["santi"]
+    (hlm,) = [d for d in sample if d.id == "hlm"]
+    (santi,) = [d for d in sample if d.id == "santi"]
+    assert engine.get("hlm") == out.applied_to(hlm)  # the live generation
+    assert engine.get("santi") == santi_out.applied_to(santi)
+    assert engine.search(Query(text="红楼梦", available_at="S1B1")).total == 0
+    engine.upsert([santi_out.applied_to(santi)])
+    builder.add([santi])  # the old copy the build read before the check-out
+    assert builder.commit() == len(sample)
+    assert engine.get("hlm") == out.applied_to(hlm)  # the built generation
+    assert engine.get("santi") == santi_out.applied_to(santi)
+    assert engine.search(Query(text="红楼梦", available_at="S1B1")).total == 0
+    assert engine.search(Query(available_at="S1B1")).total == 1  # pp only
+    assert engine.search(Query(text="红楼梦", held_by="S1B1")).total == 1
+    facets = engine.search(Query(facets=(Facet.AVAILABLE_AT,))).facets["available_at"]
+    assert facets["S1B1"] == 1
+
+
+def test_availability_updates_skip_analysis_and_the_fts_table(
+    embedded_factory: Factory, sample: list[Document], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = embedded_factory()
+    engine.upsert(sample)
+    conn = engine._conn()
+    rowids = conn.execute("SELECT id, rowid FROM g1_docs ORDER BY rowid").fetchall()
+
+    def no_analysis(doc: Document) -> object:
+        raise AssertionError("analysed")
+
+    monkeypatch.setattr("search_index.embedded.engine.analyse", no_analysis)
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        engine.update_availability([Availability(id="hlm"), Availability(id="pp")])
+    finally:
+        conn.set_trace_callback(None)
+    assert statements and not [s for s in statements if "fts" in s]
+    assert conn.execute("SELECT id, rowid FROM g1_docs ORDER BY rowid").fetchall() == rowids
+    assert engine.search(Query(held_by="NET")).total == len(sample) - 2
 
 
 def test_aborted_rebuild_leaves_the_live_index(
