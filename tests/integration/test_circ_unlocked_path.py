@@ -35,8 +35,9 @@ async def test_a_plain_check_out_and_check_in_take_the_unlocked_path(world: Worl
         back = await _check_in(barcode, desk, world.clock, locked=False)
     assert back.action == "shelve" and back.loan_id == receipt.loan_id
     assert (await item_row(barcode))["status"] == "available"
-    actions = [r["action"] for r in await rows("SELECT action FROM event WHERE action LIKE 'loan.%' "
-                                                 "OR action LIKE 'item.%' ORDER BY id")]
+    events = await rows("SELECT action FROM event WHERE action LIKE 'loan.%' "
+                        "OR action LIKE 'item.%' ORDER BY id")
+    actions = [r["action"] for r in events]
     assert actions == ["loan.checked_out", "loan.checked_in", "item.routed"]
 
 
