@@ -360,6 +360,42 @@ def sample_server(pid: int, name: str, args: argparse.Namespace) -> subprocess.P
         preexec_fn=lambda: time.sleep(args.warmup))
 
 
+def search_backlog(backend: Backend) -> int:
+    """Outbox rows the search worker has not delivered yet."""
+    sql = "SELECT count(*) FROM outbox WHERE processed_at IS NULL"
+    if backend.pg_name is None:
+        import sqlite3
+
+        with sqlite3.connect(backend.data_dir / "unicard.sqlite3") as connection:
+            return int(connection.execute(sql).fetchone()[0])
+
+    async def count() -> int:
+        import asyncpg
+
+        connection = await asyncpg.connect(pg_url(backend.pg_name))  # type: ignore[arg-type]
+        try:
+            return int(await connection.fetchval(sql))
+        finally:
+            await connection.close()
+
+    return asyncio.run(count())
+
+
+def report_search_lag(backend: Backend, label: str) -> None:
+    """How far search is behind the desks when a run ends, and how long it takes to catch up
+    (the indexer runs at a lower priority than the server)."""
+    started = time.perf_counter()
+    pending = search_backlog(backend)
+    left = pending
+    while left and time.perf_counter() - started < 60:
+        time.sleep(0.1)
+        left = search_backlog(backend)
+    took = time.perf_counter() - started
+    state = f"caught up in {took:.1f} s" if not left else f"{left:,} still pending after 60 s"
+    print(f"{label:8s} search backlog at the end of the run: {pending:,} changes, {state}",
+          flush=True)
+
+
 def write_timeline(path: Path, run: Run) -> None:
     """Each measured request as `seconds since the first<TAB>latency ms`, to find stalls."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -415,6 +451,8 @@ def bench_backend(name: str, args: argparse.Namespace, root: Path) -> list[str]:
                                     elapsed, cpu)
                     if args.timeline:
                         write_timeline(Path(args.timeline) / f"{label}-paced.tsv", run)
+                if desks == max(args.desks) and args.search_worker:
+                    report_search_lag(backend, label)
                 hrun, helapsed, hcpu = uvloop.run(drive(
                     port, token, desks, min(args.seconds, 5), 1.0, [], True, pid,
                     backend.pg_name))

@@ -45,6 +45,9 @@ log = logging.getLogger("unicard.search")
 
 # A batch that takes longer than this is taken as a hung child: it is restarted.
 BATCH_TIMEOUT_SECONDS = 300.0
+# The child runs at a lower CPU priority than the server: the desks come first, and search
+# catches up in the moments between them (a backlog waits in the outbox, nothing is lost).
+CHILD_NICENESS = 10
 
 
 _RECORD_FIELDS = ("id, title, title_pinyin, authors, subjects, summary, series, responsibility, "
@@ -249,6 +252,8 @@ async def _serve_child() -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    with contextlib.suppress(OSError):  # not allowed here: run at the normal priority
+        os.nice(CHILD_NICENESS)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve_child())
 
