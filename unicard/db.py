@@ -448,6 +448,9 @@ async def write_transaction() -> AsyncIterator[Any]:
         async with engine.transaction(transaction_type=TransactionType.immediate) as tx:
             yield tx
     else:
+        if isinstance(engine.current_transaction.get(), SingleStatements):
+            # Piccolo would join it as if it were a transaction: the writes would not be one.
+            raise RuntimeError("write_transaction() inside single_statements()")
         async with engine.transaction() as tx:
             yield tx
 
@@ -467,16 +470,17 @@ async def single_statements() -> AsyncIterator[SingleStatements]:
     own transaction, two round trips fewer than BEGIN … COMMIT. Its read takes no lock, so
     its write must be guarded against changes since the read (`sql.WriteBatch.guard`)."""
     engine = current_engine()
-    if not isinstance(engine, PostgresEngine) or engine.pool is None:
-        raise RuntimeError("single_statements() needs PostgreSQL with its pool started")
-    connection = await engine.pool.acquire()
+    if not isinstance(engine, PostgresEngine):
+        raise RuntimeError("single_statements() is for PostgreSQL")
+    pool = engine.pool
+    connection = await (pool.acquire() if pool is not None else engine.get_new_connection())
     unit = SingleStatements(connection)
     token = engine.current_transaction.set(unit)  # type: ignore[arg-type]
     try:
         yield unit
     finally:
         engine.current_transaction.reset(token)
-        await engine.pool.release(connection)
+        await (pool.release(connection) if pool is not None else connection.close())
 
 
 @asynccontextmanager

@@ -47,8 +47,9 @@ async def test_a_row_changed_since_the_read_writes_nothing(world: World):
     async with single_statements():
         [row] = await fetch("SELECT id, xmin::text AS version FROM item WHERE barcode = ?",
                             [barcode])
-        async with write_transaction():  # another desk, in between
-            await execute("UPDATE item SET status = 'missing' WHERE id = ?", [row["id"]])
+    async with write_transaction():  # another desk, in between
+        await execute("UPDATE item SET status = 'missing' WHERE id = ?", [row["id"]])
+    async with single_statements():
         batch = WriteBatch()
         batch.add("INSERT INTO event (at, actor_kind, org_code, action, subject_kind, "
                   "subject_id, data) VALUES (now(), 'system', '', 'probe', 'item', ?, '{}')",
@@ -73,6 +74,15 @@ async def test_a_guard_on_a_row_the_batch_does_not_update_refuses_to_run(world: 
         with pytest.raises(LockNeeded):
             await batch.run()
     assert (await item_row(barcode))["status"] == "available"
+
+
+async def test_no_transaction_opens_inside_single_statements(world: World):
+    """Piccolo would take the unit for a transaction and join it: writes meant to be one
+    transaction would each commit on their own."""
+    async with single_statements():
+        with pytest.raises(RuntimeError, match="inside single_statements"):
+            async with write_transaction():
+                pass
 
 
 async def test_cases_with_holds_go_to_the_locking_path_and_still_succeed(world: World):

@@ -10,9 +10,6 @@ this module is what keeps a booking to a handful of cheap statements.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -21,28 +18,9 @@ from piccolo.engine.sqlite import SQLiteEngine
 from unicard.bulk import as_utc as utc
 from unicard.db import current_engine
 
-__all__ = ["execute", "fetch", "fetchrow", "is_constraint", "one_connection", "utc"]
+__all__ = ["execute", "fetch", "fetchrow", "is_constraint", "utc"]
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
-# A PostgreSQL connection held for a unit of work that runs without a transaction block.
-_held: ContextVar[Any] = ContextVar("unicard_rooms_connection", default=None)
-
-
-@asynccontextmanager
-async def one_connection() -> AsyncIterator[None]:
-    """On PostgreSQL, run the statements of the block on one pooled connection (in autocommit,
-    each statement its own transaction) instead of taking one from the pool per statement."""
-    engine = current_engine()
-    pool = getattr(engine, "pool", None)
-    if isinstance(engine, SQLiteEngine) or pool is None or _held.get() is not None:
-        yield
-        return
-    async with pool.acquire() as connection:
-        token = _held.set(connection)
-        try:
-            yield
-        finally:
-            _held.reset(token)
 
 
 @lru_cache(maxsize=512)
@@ -63,11 +41,8 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
             return await _sqlite_fetch(connection, statement, args)
         finally:
             await connection.close()
-    if transaction is not None:
+    if transaction is not None:  # a transaction, or `db.single_statements()`
         return [dict(row) for row in await transaction.connection.fetch(sql, *args)]
-    held = _held.get()
-    if held is not None:
-        return [dict(row) for row in await held.fetch(sql, *args)]
     pool = engine.pool  # type: ignore[attr-defined]
     if pool is not None:
         async with pool.acquire() as connection:

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from unicard.audit import Actor
 from unicard.clock import NETWORK_TZ, Clock
-from unicard.db import current_engine, is_sqlite, write_transaction
+from unicard.db import current_engine, is_sqlite, single_statements, write_transaction
 from unicard.errors import Conflict, InvalidInput, RuleViolation, Unauthenticated, UnicardError
 from unicard.network.calendar import (
     Calendar,
@@ -30,7 +30,7 @@ from unicard.rooms.booking_rules import RoomConfig
 from unicard.rooms.checkin import CheckInWindow
 from unicard.rooms.no_shows import NoShowPolicy
 from unicard.rooms.refusals import InvalidTransition, Refusal, RefusalCode
-from unicard.rooms.sql import execute, fetch, fetchrow, is_constraint, one_connection
+from unicard.rooms.sql import execute, fetch, fetchrow, is_constraint
 
 __all__ = [
     "DEFAULT_DEMAND_THRESHOLD",
@@ -122,7 +122,7 @@ async def hot_unit() -> AsyncIterator[None]:
         async with write_transaction():
             yield
     else:
-        async with one_connection():
+        async with single_statements():
             yield
 
 
