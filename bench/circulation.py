@@ -55,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from proc_cpu import backends_cpu, machine_cpu, tree_cpu  # noqa: E402
+from quiet import quiet_collector  # noqa: E402
 
 PG_ADMIN = os.environ.get("UNICARD_TEST_DATABASE_URL",
                           "postgresql://postgres:postgres@127.0.0.1:5432/postgres")
@@ -314,14 +315,15 @@ async def drive(port: int, token: str, desks: int, seconds: float, warmup: float
                if rate else None)
     cpu0 = Cpu.now(server_pid, database)
     try:
-        if health:
-            await asyncio.wait_for(asyncio.gather(
-                *(health_loop(c, stop_at, measure_from, run) for c in conns)),
-                timeout=warmup + seconds + 60)
-        else:
-            await asyncio.wait_for(asyncio.gather(
-                *(desk_loop(c, work[i], stop_at, measure_from, run, release)
-                  for i, c in enumerate(conns))), timeout=warmup + seconds + 60)
+        with quiet_collector():
+            if health:
+                await asyncio.wait_for(asyncio.gather(
+                    *(health_loop(c, stop_at, measure_from, run) for c in conns)),
+                    timeout=warmup + seconds + 60)
+            else:
+                await asyncio.wait_for(asyncio.gather(
+                    *(desk_loop(c, work[i], stop_at, measure_from, run, release)
+                      for i, c in enumerate(conns))), timeout=warmup + seconds + 60)
     finally:
         for conn in conns:
             conn.close()
