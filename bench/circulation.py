@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from proc_cpu import backends_cpu, machine_cpu, tree_cpu  # noqa: E402
+from proc_cpu import backends_cpu, machine_cpu, machine_iowait, tree_cpu  # noqa: E402
 from quiet import quiet_collector  # noqa: E402
 
 PG_ADMIN = os.environ.get("UNICARD_TEST_DATABASE_URL",
@@ -286,22 +286,25 @@ class Cpu:
     database: float
     client: float
     machine: float
+    io_wait: float = 0.0  # machine seconds idle waiting for the disk
 
     @classmethod
     def now(cls, server_pid: int, database: str | None) -> Cpu:
         return cls(tree_cpu(server_pid), backends_cpu(database), time.process_time(),
-                   machine_cpu())
+                   machine_cpu(), machine_iowait())
 
     def __sub__(self, other: Cpu) -> Cpu:
         return Cpu(self.server - other.server, self.database - other.database,
-                   self.client - other.client, self.machine - other.machine)
+                   self.client - other.client, self.machine - other.machine,
+                   self.io_wait - other.io_wait)
 
-    def per_op(self, ops: int) -> str:
+    def per_op(self, ops: int, seconds: float) -> str:
         n = max(1, ops)
         other = max(0.0, self.machine - self.server - self.database - self.client)
+        waiting = self.io_wait / max(seconds, 1e-9) / (os.cpu_count() or 1) * 100
         return (f"CPU/op µs: server {self.server / n * 1e6:.0f}, postgres "
                 f"{self.database / n * 1e6:.0f}, client {self.client / n * 1e6:.0f}, "
-                f"other {other / n * 1e6:.0f}")
+                f"other {other / n * 1e6:.0f}; disk wait {waiting:.1f}% of the machine")
 
 
 async def drive(port: int, token: str, desks: int, seconds: float, warmup: float,
@@ -332,7 +335,7 @@ async def drive(port: int, token: str, desks: int, seconds: float, warmup: float
     # CPU covers warm-up too: scale to the measured share of the operations.
     total = time.perf_counter() - start
     cpu = Cpu(*(v * elapsed / total for v in (cpu.server, cpu.database, cpu.client,
-                                               cpu.machine)))
+                                               cpu.machine, cpu.io_wait)))
     return run, elapsed, cpu
 
 
@@ -413,7 +416,7 @@ def report(label: str, desks: int, what: str, run: Run, elapsed: float, cpu: Cpu
             f"p50={pct(run.latencies, .5):6.2f} ms  p99={pct(run.latencies, .99):6.2f} ms  "
             f"errors={sum(run.errors.values())}")
     print(line, flush=True)
-    print(f"{'':8s} {cpu.per_op(run.count)}", flush=True)
+    print(f"{'':8s} {cpu.per_op(run.count, elapsed)}", flush=True)
     if run.errors:
         print("         ", dict(list(run.errors.items())[:3]), flush=True)
     return [line]

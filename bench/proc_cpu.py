@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["backends_cpu", "machine_cpu", "process_cpu", "tree_cpu"]
+__all__ = ["backends_cpu", "machine_cpu", "machine_iowait", "process_cpu", "tree_cpu"]
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -64,3 +64,10 @@ def machine_cpu() -> float:
     """Busy CPU seconds of the whole machine, all cores (/proc/stat)."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
     return (sum(values[:8]) - values[3] - values[4]) / _TICK
+
+
+def machine_iowait() -> float:
+    """Seconds the machine's cores sat idle waiting for the disk (/proc/stat iowait): on a
+    shared VM the disk now and then stalls every commit at once, which a p99 then shows."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    return values[4] / _TICK

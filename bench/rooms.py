@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.append(str(ROOT / "bench"))  # last: its scripts must not shadow packages
 
-from proc_cpu import backends_cpu, machine_cpu, process_cpu  # noqa: E402
+from proc_cpu import backends_cpu, machine_cpu, machine_iowait, process_cpu  # noqa: E402
 from quiet import quiet_collector  # noqa: E402
 
 from unicard.readers.id_numbers import check_character  # noqa: E402
@@ -256,6 +256,7 @@ class Run:
     client_cpu: float = 0.0
     database_cpu: float = 0.0
     machine_cpu: float = 0.0
+    io_wait: float = 0.0  # machine seconds idle waiting for the disk
 
     def cpu_line(self) -> str:
         n = max(1, len(self.latencies))
@@ -265,6 +266,12 @@ class Run:
                 f"load generator {self.client_cpu / n * 1e6:.0f} µs, everything else on the "
                 f"machine {max(0.0, other) / n * 1e6:.0f} µs; machine busy "
                 f"{self.machine_cpu / self.seconds / (os.cpu_count() or 1) * 100:.0f}%")
+
+    @property
+    def io_wait_share(self) -> float:
+        """Percent of the machine's core time spent waiting for the disk during the run."""
+        cores = os.cpu_count() or 1
+        return self.io_wait / self.seconds / cores * 100 if self.seconds else 0.0
 
     @property
     def per_second(self) -> float:
@@ -324,7 +331,8 @@ async def drive(ports: list[int], jobs: Iterator[bytes], clients: int, max_secon
     def servers_cpu() -> float:
         return sum(process_cpu(pid) for pid in server_pids or ())
 
-    cpu_before = (servers_cpu(), time.process_time(), machine_cpu(), backends_cpu(database))
+    cpu_before = (servers_cpu(), time.process_time(), machine_cpu(), backends_cpu(database),
+                  machine_iowait())
     with quiet_collector():
         await asyncio.gather(*(client(ports[n % len(ports)]) for n in range(clients)))
     elapsed = time.perf_counter() - started
@@ -332,6 +340,7 @@ async def drive(ports: list[int], jobs: Iterator[bytes], clients: int, max_secon
     run.server_cpu = servers_cpu() - cpu_before[0]
     run.client_cpu = time.process_time() - cpu_before[1]
     run.machine_cpu = machine_cpu() - cpu_before[2]
+    run.io_wait = machine_iowait() - cpu_before[4]
     run.database_cpu = backends_cpu(database) - cpu_before[3]
     return run
 
@@ -365,7 +374,8 @@ def _figures(label: str, kind: str, saturated: Run, paced: Run, clients: int,
         f"p50 {saturated.p50_ms:.1f} ms, p99 {saturated.p99_ms:.1f} ms)",
         f"{label:11} {kind + ' p99 ms':15} {paced.p99_ms:7.1f}   (at {rate:.0f}/s offered by "
         f"{clients} clients: {paced.per_second:.0f}/s served, p50 {paced.p50_ms:.1f} ms, "
-        f"{len(paced.latencies)} requests)",
+        f"{len(paced.latencies)} requests; disk wait {paced.io_wait_share:.1f}% of the "
+        "machine)",
         f"{label:11} {kind + ' CPU':15}           {saturated.cpu_line()}",
     ]
     for run in (saturated, paced):
