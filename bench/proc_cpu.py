@@ -60,14 +60,18 @@ def backends_cpu(database: str | None) -> float:
     return total
 
 
+def _machine_ticks() -> list[int]:
+    """The machine's CPU counters (/proc/stat, all cores): user, nice, system, idle, iowait…"""
+    return [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+
+
 def machine_cpu() -> float:
-    """Busy CPU seconds of the whole machine, all cores (/proc/stat)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    """Busy CPU seconds of the whole machine, all cores."""
+    values = _machine_ticks()
     return (sum(values[:8]) - values[3] - values[4]) / _TICK
 
 
 def machine_iowait() -> float:
     """Seconds the machine's cores sat idle waiting for the disk (/proc/stat iowait): on a
     shared VM the disk now and then stalls every commit at once, which a p99 then shows."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    return values[4] / _TICK
+    return _machine_ticks()[4] / _TICK

@@ -440,12 +440,8 @@ async def _check_in(barcode: str, desk: Desk, clock: Clock, *, locked: bool,
         if not rows:
             raise _item_not_found(barcode)
         row = rows[0]
-        if not locked:
-            if _needs_lock_to_check_in(row):
-                raise LockNeeded("more than one write")
-            batch_guards = [("item", row["id"], row["i_version"])]
-            if row["loan_id"] is not None:
-                batch_guards.append(("loan", row["loan_id"], row["l_version"]))
+        if not locked and _needs_lock_to_check_in(row):
+            raise LockNeeded("more than one write")
         net = await snapshot(row["network_version"])
         _ensure_desk(net, desk)
         if require_transit and row["transit_id"] is None:
@@ -454,6 +450,10 @@ async def _check_in(barcode: str, desk: Desk, clock: Clock, *, locked: bool,
         at_id = net.ids[desk.at_org]
         changes = Changes(desk.actor, now, desk.at_org)
         batch = changes.batch()
+        if not locked:
+            batch.guard("item", row["id"], row["i_version"])
+            if row["loan_id"] is not None:
+                batch.guard("loan", row["loan_id"], row["l_version"])
         item = copy_view(row, net)
         fine, refund = Decimal("0.00"), Decimal("0.00")
         if item.status in (ItemStatus.DAMAGED, ItemStatus.WITHDRAWN):
@@ -519,9 +519,6 @@ async def _check_in(barcode: str, desk: Desk, clock: Clock, *, locked: bool,
         changes.event("item.routed", "item", item.id, {
             "barcode": barcode, "action": outcome.action.value,
             "destination": outcome.destination, "hold_id": outcome.hold_id})
-        if not locked:
-            for table, row_id, version in batch_guards:
-                batch.guard(table, row_id, version)
         hold_reader = None
         if outcome.hold_reader_id is not None:
             found = await fetch("SELECT card_number, name FROM reader WHERE id = ?",

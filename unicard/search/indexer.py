@@ -123,6 +123,7 @@ async def index_records(engine: SearchEngine, record_ids: Sequence[int],
         tree = await _current_tree()
         updates = await availability_for(partial, tree)
         docs, gone = await documents_for(full, tree)
+    missing: list[str] = []
     if updates:
         missing = await asyncio.to_thread(engine.update_availability, updates)
         if missing:  # not indexed yet: the whole document
@@ -133,7 +134,7 @@ async def index_records(engine: SearchEngine, record_ids: Sequence[int],
         await asyncio.to_thread(engine.upsert, docs)
     if gone:
         await asyncio.to_thread(engine.delete, gone)
-    return len(docs) + len(gone) + len(updates)
+    return len(docs) + len(gone) + len(updates) - len(missing)
 
 
 class InlineIndexer:

@@ -41,9 +41,9 @@ async def drain_outbox(indexer: Indexer, clock: Clock, batch: int = 500) -> int:
     if not rows:
         return 0
     row_ids = [row["id"] for row in rows]
+    # A record in both lists is rebuilt whole (`index_records` drops it from the partial).
     whole = sorted({int(row["key"]) for row in rows if row["topic"] == "record"})
-    partial = sorted({int(row["key"]) for row in rows if row["topic"] == "availability"}
-                     - set(whole))
+    partial = sorted({int(row["key"]) for row in rows if row["topic"] == "availability"})
     try:
         await indexer.index(whole, partial)
     except SearchUnavailable:
