@@ -16,6 +16,7 @@ from typing import Any
 from piccolo.engine.sqlite import SQLiteEngine
 
 from unicard.bulk import as_utc as utc
+from unicard.bulk import fetch_once
 from unicard.db import current_engine
 
 __all__ = ["execute", "fetch", "fetchrow", "is_constraint", "utc"]
@@ -29,29 +30,18 @@ def _for_sqlite(sql: str) -> str:
 
 
 async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
-    """Rows as dicts; joins the caller's transaction when there is one."""
+    """Rows as dicts; joins the caller's transaction when there is one, else runs as one
+    statement of its own (`bulk.fetch_once`)."""
     engine = current_engine()
     transaction = engine.current_transaction.get()
-    if isinstance(engine, SQLiteEngine):
-        statement = _for_sqlite(sql)
-        if transaction is not None:
-            return await _sqlite_fetch(transaction.connection, statement, args)
-        connection = await engine.get_connection()
-        try:
-            return await _sqlite_fetch(connection, statement, args)
-        finally:
-            await connection.close()
-    if transaction is not None:  # a transaction, or `db.single_statements()`
-        return [dict(row) for row in await transaction.connection.fetch(sql, *args)]
-    pool = engine.pool  # type: ignore[attr-defined]
-    if pool is not None:
-        async with pool.acquire() as connection:
-            return [dict(row) for row in await connection.fetch(sql, *args)]
-    connection = await engine.get_new_connection()  # type: ignore[attr-defined]
-    try:
-        return [dict(row) for row in await connection.fetch(sql, *args)]
-    finally:
-        await connection.close()
+    sqlite = isinstance(engine, SQLiteEngine)
+    statement = _for_sqlite(sql) if sqlite else sql
+    if transaction is None:
+        return await fetch_once(statement, args)
+    if sqlite:
+        return await _sqlite_fetch(transaction.connection, statement, args)
+    # a transaction, or `db.single_statements()`
+    return [dict(row) for row in await transaction.connection.fetch(sql, *args)]
 
 
 async def _sqlite_fetch(connection: Any, statement: str, args: tuple[Any, ...]
