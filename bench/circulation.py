@@ -407,7 +407,10 @@ def write_timeline(path: Path, run: Run) -> None:
     first = min((t for t, _ in run.samples), default=0.0)
     path.write_text("".join(f"{t - first:.4f}\t{took * 1000:.2f}\n"
                             for t, took in sorted(run.samples)), encoding="utf-8")
-    print(f"{'':8s} timeline written to {path}", flush=True)
+    wall = time.time() - (time.perf_counter() - first)
+    print(f"{'':8s} timeline written to {path} (second 0 is "
+          f"{time.strftime('%H:%M:%S', time.localtime(wall))}.{int(wall % 1 * 1000):03d})",
+          flush=True)
 
 
 def report(label: str, desks: int, what: str, run: Run, elapsed: float, cpu: Cpu) -> list[str]:
