@@ -99,3 +99,20 @@ async def test_cases_with_holds_go_to_the_locking_path_and_still_succeed(world: 
     assert (await item_row(barcode))["status"] == "on_loan"  # nothing written
     receipt = await check_in(barcode, desk, world.clock)
     assert receipt.action == "hold_shelf" and receipt.hold_card_number == waiting
+
+
+async def test_a_branch_with_loans_cannot_be_removed_or_renumbered(world: World):
+    """The loan's branch columns carry no key on PostgreSQL (it locked the branch's row at
+    every scan); `org` guards them instead."""
+    card = await world.reader("王五")
+    record = await make_record("边城")
+    [barcode] = await make_items(record, "EAST-B1")
+    await check_out(card, barcode, world.desk("EAST-B1"), world.clock)
+    [org] = await rows("SELECT id FROM org WHERE code = 'EAST-B1'")
+    for sql in ("DELETE FROM org WHERE id = ?", "UPDATE org SET id = id + 100000 WHERE id = ?"):
+        with pytest.raises(Exception, match="has loans"):
+            async with write_transaction():
+                await execute(sql, [org["id"]])
+    assert await rows("SELECT id FROM org WHERE code = 'EAST-B1'") == [org]
+    async with write_transaction():  # a branch without loans may still be renamed
+        await execute("UPDATE org SET name_en = 'East' WHERE id = ?", [org["id"]])

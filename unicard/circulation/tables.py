@@ -41,6 +41,8 @@ class Loan(Table, tablename="loan"):
     item = ForeignKey(Item)
     record = BigInt()  # the item's record when lent: "already on loan to you" per title
     reader = ForeignKey(Reader, index=True)
+    # On PostgreSQL the two branch keys are not constraints: `org` refuses to lose a branch
+    # that has loans instead (migration circulation_2026_11_22t22_00_00).
     checkout_org = ForeignKey(Org)
     checked_out_at = Timestamptz()
     due_at = Timestamptz()
