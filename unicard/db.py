@@ -27,7 +27,7 @@ from piccolo.engine.sqlite import (
 )
 from piccolo.table import Table
 
-from unicard.settings import Settings
+from unicard.settings import SQLITE_SYNCHRONOUS, Settings
 
 __all__ = [
     "SingleStatements",
@@ -50,7 +50,6 @@ os.environ.setdefault("PICCOLO_CONF", "unicard.piccolo_conf")
 _SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys = 1",
     "PRAGMA busy_timeout = 10000",
-    "PRAGMA synchronous = NORMAL",
     # Checkpoints run in the background (`UnicardSQLiteEngine._written`), not in the
     # COMMIT that happens to cross the threshold, where they stalled the event loop.
     "PRAGMA wal_autocheckpoint = 0",
@@ -198,8 +197,12 @@ class UnicardSQLiteEngine(SQLiteEngine):
     before every statement, and write transactions queued in-process before `BEGIN
     IMMEDIATE` so writers wait in order instead of polling SQLite's busy handler."""
 
-    def __init__(self, path: str, pool_size: int = 8, **kwargs: Any) -> None:
+    def __init__(self, path: str, pool_size: int = 8, synchronous: str = "normal",
+                 **kwargs: Any) -> None:
         super().__init__(path=path, **kwargs)
+        if synchronous not in SQLITE_SYNCHRONOUS:
+            raise ValueError(f"SQLite synchronous must be one of {SQLITE_SYNCHRONOUS}")
+        self._pragmas = (*_SQLITE_PRAGMAS, f"PRAGMA synchronous = {synchronous.upper()}")
         self._pool_size = pool_size
         self._idle: list[aiosqlite.Connection] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -227,7 +230,7 @@ class UnicardSQLiteEngine(SQLiteEngine):
         # from two threads at once: a connection belongs to one transaction at a time.
         connection = await aiosqlite.connect(**self.connection_kwargs, check_same_thread=False)
         connection.row_factory = dict_factory  # type: ignore[assignment]
-        for pragma in _SQLITE_PRAGMAS:
+        for pragma in self._pragmas:
             await connection.execute(pragma)
         return connection
 
@@ -373,7 +376,8 @@ def engine_from_settings(settings: Settings) -> Engine:
     if settings.is_postgres:
         return PostgresEngine(config=postgres_config(settings.database_url))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return UnicardSQLiteEngine(path=str(settings.sqlite_path), timeout=10)
+    return UnicardSQLiteEngine(path=str(settings.sqlite_path), timeout=10,
+                               synchronous=settings.sqlite_synchronous)
 
 
 def postgres_config(url: str) -> dict[str, Any]:

@@ -9,7 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["SQLITE_SYNCHRONOUS", "Settings", "get_settings"]
+
+SQLITE_SYNCHRONOUS = ("normal", "full")
 
 
 @dataclass(frozen=True)
@@ -35,11 +37,18 @@ class Settings:
     pin_lockout_minutes: int = 15
     session_hours: int = 12
     timezone: str = "Asia/Shanghai"
+    # SQLite's commit (WAL mode): "normal" writes it to the operating system, which keeps it
+    # through a crash of the server but not through a power cut; "full" also waits for the
+    # disk, as PostgreSQL's default does.
+    sqlite_synchronous: str = "normal"
 
     def __post_init__(self) -> None:
         if self.search_worker not in ("process", "inline"):
             raise ValueError(f"UNICARD_SEARCH_WORKER must be 'process' or 'inline', not "
                              f"{self.search_worker!r}")
+        if self.sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+            raise ValueError(f"UNICARD_SQLITE_SYNCHRONOUS must be 'normal' or 'full', not "
+                             f"{self.sqlite_synchronous!r}")
 
     @property
     def is_postgres(self) -> bool:
@@ -85,6 +94,7 @@ _ENV = {
     "pin_lockout_minutes": "UNICARD_PIN_LOCKOUT_MINUTES",
     "session_hours": "UNICARD_SESSION_HOURS",
     "timezone": "UNICARD_TIMEZONE",
+    "sqlite_synchronous": "UNICARD_SQLITE_SYNCHRONOUS",
 }
 _DEFAULTS = Settings()
 
