@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from durability import describe  # noqa: E402
 from proc_cpu import backends_cpu, machine_cpu, machine_iowait, tree_cpu  # noqa: E402
 from quiet import quiet_collector  # noqa: E402
 
@@ -510,6 +511,7 @@ def main() -> None:
           f"at saturation and at {args.rate:,.0f}/s offered); {args.items:,} items, "
           f"{args.readers:,} readers, {args.seconds:g} s per figure, search outbox worker "
           f"{'on' if args.search_worker else 'off'}")
+    print(describe(PG_ADMIN))
     for line in lines:
         print(line)
     usage = resource.getrusage(resource.RUSAGE_SELF)

@@ -55,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.append(str(ROOT / "bench"))  # last: its scripts must not shadow packages
 
+from durability import describe  # noqa: E402
 from proc_cpu import backends_cpu, machine_cpu, machine_iowait, process_cpu  # noqa: E402
 from quiet import quiet_collector  # noqa: E402
 
@@ -434,6 +435,7 @@ def main() -> None:
     parser.add_argument("--pg-processes", default="1,2",
                         help="server processes to run on PostgreSQL, one bench per entry")
     args = parser.parse_args()
+    print(describe(PG_ADMIN_URL), flush=True)
     for backend in (b.strip() for b in args.backends.split(",")):
         counts = [int(n) for n in args.pg_processes.split(",")] if backend == "postgres" else [1]
         for processes in counts:
