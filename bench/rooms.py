@@ -45,6 +45,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -139,7 +140,9 @@ def start_server(backend: str, data_dir: Path, processes: int = 1) -> Server:
     if backend == "postgres":
         pg_name = f"unicard_bench_{uuid.uuid4().hex[:8]}"
         asyncio.run(_pg(f'CREATE DATABASE "{pg_name}"'))
-        env["UNICARD_DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{pg_name}"
+        # Only the database name changes: the DSN's parameters (a socket's host, a
+        # synchronous_commit) reach the server.
+        env["UNICARD_DATABASE_URL"] = urlparse(PG_ADMIN_URL)._replace(path=f"/{pg_name}").geturl()
     subprocess.run([*UNICARD, "demo", "--readers", "0"], env=env, check=True,
                    capture_output=True, timeout=300)
     server = Server(backend, [], [], pg_name)
