@@ -116,3 +116,6 @@ async def test_a_branch_with_loans_cannot_be_removed_or_renumbered(world: World)
     assert await rows("SELECT id FROM org WHERE code = 'EAST-B1'") == [org]
     async with write_transaction():  # a branch without loans may still be renamed
         await execute("UPDATE org SET name_en = 'East' WHERE id = ?", [org["id"]])
+    keys = await rows("SELECT conname FROM pg_constraint WHERE conrelid = 'loan'::regclass "
+                      "AND contype = 'f' ORDER BY conname")
+    assert [k["conname"] for k in keys] == ["loan_item_fkey", "loan_reader_fkey"]
