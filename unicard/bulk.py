@@ -23,6 +23,7 @@ __all__ = [
     "execute_short",
     "fetch",
     "fetch_once",
+    "in_list",
     "placeholders",
 ]
 
@@ -32,6 +33,17 @@ _QMARK = re.compile(r"\?")
 def placeholders(count: int) -> str:
     """`?, ?, ?` for an IN list of `count` values."""
     return ", ".join(["?"] * count) if count else "NULL"
+
+
+def in_list(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """`column` is one of `values`, as SQL and its arguments. PostgreSQL gets one array
+    parameter (`= ANY(?)`): one statement text whatever the count, prepared and planned once.
+    An `IN (?, ?, …)` of each new length was a new statement to parse and plan, hundreds of
+    parameters long, every few hundred milliseconds for the search worker. SQLite has no
+    arrays and no plan cache to fill, so it keeps `IN`."""
+    if is_sqlite():
+        return f"{column} IN ({placeholders(len(values))})", list(values)
+    return f"{column} = ANY(?)", [list(values)]
 
 
 def _connection() -> Any:

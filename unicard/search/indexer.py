@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from search_index import Availability, Document, SearchEngine, SearchUnavailable
-from unicard.bulk import fetch, placeholders
+from unicard.bulk import fetch, in_list
 from unicard.db import current_engine, read_transaction
 from unicard.network.services import NETWORK_VERSION_SQL, load_tree
 from unicard.network.topology import OrgTree
@@ -62,9 +62,8 @@ async def documents_for(record_ids: Sequence[int], tree: OrgTree) -> tuple[list[
     """Whole documents for these records, and the ids that no longer exist (to delete)."""
     if not record_ids:
         return [], []
-    marks = placeholders(len(record_ids))
-    records = await fetch(f"SELECT {_RECORD_FIELDS} FROM bib_record WHERE id IN ({marks})",
-                          list(record_ids))
+    where, args = in_list("id", record_ids)
+    records = await fetch(f"SELECT {_RECORD_FIELDS} FROM bib_record WHERE {where}", args)
     by_record = await _copies(record_ids)
     docs = [build_document(r, by_record.get(r["id"], []), tree) for r in records]
     found = {r["id"] for r in records}
@@ -72,8 +71,8 @@ async def documents_for(record_ids: Sequence[int], tree: OrgTree) -> tuple[list[
 
 
 async def _copies(record_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-    items = await fetch(f"{_ITEM_FIELDS} WHERE i.record IN ({placeholders(len(record_ids))})",
-                        list(record_ids))
+    where, args = in_list("i.record", record_ids)
+    items = await fetch(f"{_ITEM_FIELDS} WHERE {where}", args)
     by_record: dict[int, list[dict[str, Any]]] = {}
     for item in items:
         by_record.setdefault(item["record"], []).append(item)

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Iterator
 
 from search_index import Document, SearchEngine, SearchUnavailable
-from unicard.bulk import execute, execute_short, fetch, placeholders
+from unicard.bulk import execute, execute_short, fetch, in_list
 from unicard.clock import Clock
 from unicard.db import read_transaction, write_transaction
 from unicard.network.services import load_tree
@@ -48,12 +48,13 @@ async def drain_outbox(indexer: Indexer, clock: Clock, batch: int = 500) -> int:
         await indexer.index(whole, partial)
     except SearchUnavailable:
         async with write_transaction():
-            await execute_short(f"UPDATE outbox SET attempts = attempts + 1 WHERE id IN "
-                                f"({placeholders(len(row_ids))})", row_ids)
+            where, args = in_list("id", row_ids)
+            await execute_short(f"UPDATE outbox SET attempts = attempts + 1 WHERE {where}", args)
         raise
     async with write_transaction():
-        await execute_short(f"UPDATE outbox SET processed_at = ? WHERE id IN "
-                            f"({placeholders(len(row_ids))})", [clock.now(), *row_ids])
+        where, args = in_list("id", row_ids)
+        await execute_short(f"UPDATE outbox SET processed_at = ? WHERE {where}",
+                            [clock.now(), *args])
     return len(row_ids)
 
 
