@@ -18,10 +18,11 @@ exactly as before.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from unicard.circulation.common import (
     Changes,
@@ -195,10 +196,28 @@ _CHECKOUT = (
 )
 
 
+_R = TypeVar("_R")
+
+
 def _reader_not_found(card_number: str) -> NotFound:
     code = "reader-not-found" if has_card_shape(card_number) else "not-a-card-number"
     return NotFound(f"no reader with card number {card_number}", code=code,
                     card_number=card_number)
+
+
+async def _unlocked_first(use_case: Callable[[bool], Awaitable[_R]], *,
+                          try_unlocked: bool = True) -> _R:
+    """Run `use_case(locked)`: on PostgreSQL first without locks in two round trips
+    (`single_statements`), then, if that needs the lock or refuses, again in a locking
+    transaction, which decides every refusal and race; SQLite only the locking way."""
+    if try_unlocked and not is_sqlite():
+        try:
+            async with single_statements():
+                return await use_case(False)
+        except (LockNeeded, UnicardError):
+            pass  # decided again under the lock
+    async with write_transaction():
+        return await use_case(True)
 
 
 def _versioned(sql: str, *aliases: str) -> str:
@@ -217,14 +236,8 @@ async def check_out(card_number: str, barcode: str, desk: Desk, clock: Clock) ->
     `loan_limit` trigger counts again under the reader's row lock, so two desks lending to one
     reader at the same instant cannot pass the limit together."""
     card_number, barcode = card_number.strip(), barcode.strip()
-    if not is_sqlite():
-        try:
-            async with single_statements():
-                return await _check_out(card_number, barcode, desk, clock, locked=False)
-        except (LockNeeded, UnicardError):
-            pass  # decided again under the lock
-    async with write_transaction():
-        return await _check_out(card_number, barcode, desk, clock, locked=True)
+    return await _unlocked_first(
+        lambda locked: _check_out(card_number, barcode, desk, clock, locked=locked))
 
 
 async def _check_out(card_number: str, barcode: str, desk: Desk, clock: Clock, *,
@@ -409,15 +422,10 @@ async def check_in(barcode: str, desk: Desk, clock: Clock, *,
     Works for every status a copy can come back in (found lost / missing / claimed returned
     copies close their loan too)."""
     barcode = barcode.strip()
-    if not is_sqlite() and not require_transit:
-        try:
-            async with single_statements():
-                return await _check_in(barcode, desk, clock, locked=False)
-        except (LockNeeded, UnicardError):
-            pass  # decided again under the lock
-    async with write_transaction():
-        return await _check_in(barcode, desk, clock, locked=True,
-                               require_transit=require_transit)
+    return await _unlocked_first(
+        lambda locked: _check_in(barcode, desk, clock, locked=locked,
+                                 require_transit=require_transit),
+        try_unlocked=not require_transit)
 
 
 def _needs_lock_to_check_in(row: dict[str, Any]) -> bool:
