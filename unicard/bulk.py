@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from unicard.db import current_engine, is_sqlite
+from unicard.db import current_engine, is_sqlite, single_statements
 
 __all__ = [
     "as_utc",
@@ -109,14 +109,8 @@ async def fetch_once(sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]
             return pooled.raw.execute(sql, tuple(args)).fetchall()  # type: ignore[no-any-return]
         finally:
             await pooled.close()
-    pool = getattr(engine, "pool", None)
-    if pool is None:  # no pool started (a CLI command): a connection of its own
-        connection = await engine.get_new_connection()  # type: ignore[attr-defined]
-        try:
-            return [dict(row) for row in await connection.fetch(_dollar(sql), *args)]
-        finally:
-            await connection.close()
-    return [dict(row) for row in await pool.fetch(_dollar(sql), *args)]
+    async with single_statements():  # pooled, or a connection of its own without a pool
+        return await fetch(sql, args)
 
 
 def as_utc(value: Any) -> datetime | None:

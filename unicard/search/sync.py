@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Iterator
 
 from search_index import Document, SearchEngine, SearchUnavailable
-from unicard.bulk import execute, execute_short, fetch, in_list
+from unicard.bulk import execute, execute_short, fetch, fetch_once, in_list
 from unicard.clock import Clock
 from unicard.db import read_transaction, write_transaction
 from unicard.network.services import load_tree
@@ -35,9 +35,8 @@ async def outbox_backlog() -> int:
 async def drain_outbox(indexer: Indexer, clock: Clock, batch: int = 500) -> int:
     """Deliver one batch; returns how many outbox rows were completed (0 when empty).
     `indexer` builds and writes the documents (`InlineIndexer(engine)`: in this process)."""
-    async with read_transaction():
-        rows = await fetch("SELECT id, topic, key FROM outbox WHERE processed_at IS NULL AND "
-                           "topic IN ('record', 'availability') ORDER BY id LIMIT ?", (batch,))
+    rows = await fetch_once("SELECT id, topic, key FROM outbox WHERE processed_at IS NULL AND "
+                            "topic IN ('record', 'availability') ORDER BY id LIMIT ?", (batch,))
     if not rows:
         return 0
     row_ids = [row["id"] for row in rows]
