@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-__all__ = ["raw_sql_manager"]
+__all__ = ["add_raw_sql", "raw_sql_manager"]
 
 
 def raw_sql_manager(
@@ -23,6 +23,15 @@ def raw_sql_manager(
     manager = MigrationManager(migration_id=migration_id, app_name=app_name,
                                description=description)
 
+    add_raw_sql(manager, both=both, postgres=postgres, sqlite=sqlite)
+    return manager
+
+
+def add_raw_sql(manager: MigrationManager, both: Sequence[str] = (),
+                postgres: Sequence[str] = (), sqlite: Sequence[str] = ()) -> None:
+    """Add hand-written statements to a migration that also declares column changes: `both`
+    on every engine, then the engine-specific ones."""
+
     async def run() -> None:
         engine = engine_finder()
         assert engine is not None
@@ -31,4 +40,3 @@ def raw_sql_manager(
             await engine.run_ddl(statement)
 
     manager.add_raw(run)
-    return manager

@@ -11,6 +11,8 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
 
+from unicard.raw_migrations import add_raw_sql
+
 ID = "2026-11-22T20:45:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "event and outbox: fewer indexes, a partial index of pending outbox rows"
@@ -69,13 +71,6 @@ async def forwards():
         schema=None,
     )
 
-    async def pending_index() -> None:
-        from piccolo.engine import engine_finder
-
-        engine = engine_finder()
-        assert engine is not None
-        await engine.run_ddl("CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (id) "
-                             "WHERE processed_at IS NULL")
-
-    manager.add_raw(pending_index)
+    add_raw_sql(manager, both=("CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (id) "
+                               "WHERE processed_at IS NULL",))
     return manager

@@ -27,8 +27,7 @@ __all__ = ["documents_for", "drain_outbox", "outbox_backlog", "reindex", "run_ou
 log = logging.getLogger("unicard.search")
 
 async def outbox_backlog() -> int:
-    async with read_transaction():
-        rows = await fetch("SELECT COUNT(*) AS n FROM outbox WHERE processed_at IS NULL")
+    rows = await fetch_once("SELECT COUNT(*) AS n FROM outbox WHERE processed_at IS NULL")
     return int(rows[0]["n"])
 
 
