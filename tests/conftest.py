@@ -152,7 +152,7 @@ async def db(request: pytest.FixtureRequest, _templates: _Templates,
         engine = database.engine_from_settings(Settings(database_url=url, data_dir=tmp_path))
         database.bind(engine)
         assert isinstance(engine, PostgresEngine)
-        await engine.start_connection_pool(min_size=1, max_size=8)
+        await database.open_pools(engine, size=8)
         await database.migrate()
         _templates.pg_engine = engine
     engine = _templates.pg_engine

@@ -27,6 +27,7 @@ from piccolo.engine.sqlite import (
 )
 from piccolo.table import Table
 
+from unicard.pg_pool import ConnectionPool
 from unicard.settings import SQLITE_SYNCHRONOUS, Settings
 
 __all__ = [
@@ -495,17 +496,14 @@ async def read_transaction() -> AsyncIterator[Any]:
         yield tx
 
 
-async def _keep_session(connection: Any) -> None:
-    """Pool release without asyncpg's reset query (advisory locks, LISTEN, SET): nothing here
-    uses them, and the query was one more round trip per request. An open transaction is
-    still rolled back by asyncpg before this is called."""
-
-
 async def open_pools(engine: Engine, size: int) -> None:
-    """PostgreSQL needs its pool started; SQLite's pool fills on demand."""
+    """PostgreSQL needs its pool started (`pg_pool`, in place of asyncpg's); SQLite's pool
+    fills on demand."""
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=min(2, size), max_size=size,
-                                           reset=_keep_session)
+        if engine.pool is not None:
+            raise RuntimeError("the connection pool is already open")
+        engine.pool = await ConnectionPool(  # type: ignore[assignment]
+            engine.get_new_connection, max_size=size, min_size=min(2, size)).start()
 
 
 async def close_pools(engine: Engine) -> None:
