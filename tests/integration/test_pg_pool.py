@@ -102,6 +102,21 @@ async def test_a_dead_connection_is_dropped_and_a_waiter_gets_a_new_one():
         await pool.close()
 
 
+async def test_a_backend_ended_by_the_server_is_replaced_on_the_next_acquire():
+    """PostgreSQL restarted or an admin ended the session: the idle connection is dead."""
+    pool = await ConnectionPool(connector(), max_size=2, min_size=1).start()
+    admin = await asyncpg.connect(**postgres_config(PG_ADMIN_URL))
+    try:
+        old = await backend_pid(pool)
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", old)
+        await asyncio.sleep(0.2)  # the socket's close reaches the connection
+        new = await backend_pid(pool)
+        assert new != old and pool.size == 1
+    finally:
+        await admin.close()
+        await pool.close()
+
+
 async def test_a_cancelled_wait_leaves_the_pool_whole():
     pool = await ConnectionPool(connector(), max_size=1).start()
     try:
