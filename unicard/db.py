@@ -8,6 +8,7 @@ different database in tests. Services open transactions only through `write_tran
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 from collections import deque
@@ -18,7 +19,7 @@ from urllib.parse import parse_qs, urlparse
 
 import aiosqlite
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import (
     SQLiteEngine,
     SQLiteTransaction,
@@ -373,9 +374,35 @@ class UnicardSQLiteEngine(SQLiteEngine):
             connection.execute("PRAGMA journal_mode = WAL")
 
 
+class _ReleasingTransaction(PostgresTransaction):
+    """Piccolo's transaction, except that a COMMIT or ROLLBACK that fails (the connection was
+    lost, the disk is full) still hands the connection back to the pool and leaves the
+    transaction context: Piccolo skips both then, and every such failure would keep one pooled
+    connection out for good. The pool takes a connection back once (`pg_pool`)."""
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        try:
+            return await super().__aexit__(exception_type, exception, traceback)
+        except BaseException:
+            if not self._parent:
+                with contextlib.suppress(Exception):
+                    if self.engine.pool is not None:
+                        await self.engine.pool.release(self.connection)
+                    else:
+                        await self.connection.close()
+                with contextlib.suppress(ValueError, RuntimeError):  # reset already
+                    self.engine.current_transaction.reset(self.context)
+            raise
+
+
+class UnicardPostgresEngine(PostgresEngine):
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return _ReleasingTransaction(engine=self, allow_nested=allow_nested)
+
+
 def engine_from_settings(settings: Settings) -> Engine:
     if settings.is_postgres:
-        return PostgresEngine(config=postgres_config(settings.database_url))
+        return UnicardPostgresEngine(config=postgres_config(settings.database_url))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return UnicardSQLiteEngine(path=str(settings.sqlite_path), timeout=10,
                                synchronous=settings.sqlite_synchronous)

@@ -11,7 +11,10 @@ and no more:
 - a request that finds none idle opens one while there are fewer than `max_size`, else waits
   its turn (first come, first served);
 - a connection comes back without a transaction (an open one is rolled back), and a closed or
-  broken one is dropped, making room for a new one.
+  broken one is dropped, making room for a new one;
+- a connection that closes while it is out (PostgreSQL restarted, the session was ended) gives
+  its place back even if nobody returns it, so lost connections cannot drain the pool; giving
+  one back twice is harmless.
 
 No session state is reset on release: unicard sets none (no LISTEN, advisory locks or SET).
 Piccolo uses it through `engine.pool` (`await pool.acquire()`, `pool.release(connection)`,
@@ -44,6 +47,7 @@ class ConnectionPool:
         self.max_size = max_size
         self.min_size = min_size
         self._idle: list[Connection] = []
+        self._live: set[Connection] = set()  # open (or being used) and counted in _size
         self._waiters: deque[asyncio.Future[Connection | None]] = deque()
         self._size = 0  # open connections and those being opened
         self._closed = False
@@ -75,7 +79,7 @@ class ConnectionPool:
                 connection = self._idle.pop()
                 if not connection.is_closed():
                     return connection
-                self._size -= 1
+                self._forget(connection)
             if self._size < self.max_size:
                 return await self._open()
             waiter: asyncio.Future[Connection | None] = (
@@ -94,37 +98,50 @@ class ConnectionPool:
     async def _open(self) -> Connection:
         self._size += 1
         try:
-            return await self._connect()
+            connection = await self._connect()
         except BaseException:
             self._size -= 1
             self._wake_one(None)
             raise
+        self._live.add(connection)
+        connection.add_termination_listener(self._forget)
+        return connection
 
     async def release(self, connection: Connection) -> None:
         """Take a connection back; an open transaction is rolled back first."""
+        if connection not in self._live or connection in self._idle:
+            return  # given back already, or closed and forgotten
         if connection.is_closed():
-            self._dropped()
+            self._forget(connection)
             return
         if connection.is_in_transaction():
             try:
                 await connection.execute("ROLLBACK")
             except BaseException:
                 connection.terminate()
-                self._dropped()
+                self._forget(connection)
                 raise
         self._put_back(connection)
 
     def _put_back(self, connection: Connection) -> None:
         if self._closed:
-            self._size -= 1
             connection.terminate()
+            self._forget(connection)
             return
         if not self._wake_one(connection):
             self._idle.append(connection)
 
-    def _dropped(self) -> None:
+    def _forget(self, connection: Connection) -> None:
+        """A connection is gone (closed, broken, or ended by the server): free its place
+        once, whoever notices first."""
+        if connection not in self._live:
+            return
+        self._live.discard(connection)
+        if connection in self._idle:
+            self._idle.remove(connection)
         self._size -= 1
-        self._wake_one(None)
+        if not self._closed:
+            self._wake_one(None)
 
     def _wake_one(self, value: Connection | None) -> bool:
         while self._waiters:
@@ -138,8 +155,8 @@ class ConnectionPool:
         """Close the idle connections; those in use are closed when they come back."""
         self._closed = True
         idle, self._idle = self._idle, []
-        self._size -= len(idle)
         for connection in idle:
+            self._forget(connection)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(connection.close(), timeout=10)
             if not connection.is_closed():

@@ -171,3 +171,58 @@ async def test_closing_closes_idle_connections_and_refuses_new_requests():
 def test_sizes_are_checked():
     with pytest.raises(ValueError, match="min 3, max 2"):
         ConnectionPool(connector(), max_size=2, min_size=3)
+
+
+async def test_a_connection_lost_while_out_gives_its_place_back_unreturned():
+    """Nobody returns it (its user failed with the connection): the pool notices the close."""
+    pool = await ConnectionPool(connector(), max_size=1).start()
+    admin = await asyncpg.connect(**postgres_config(PG_ADMIN_URL))
+    try:
+        lost = await pool.acquire()
+        await admin.fetchval("SELECT pg_terminate_backend($1)",
+                             await lost.fetchval("SELECT pg_backend_pid()"))
+        assert await asyncio.wait_for(backend_pid(pool), 10) > 0  # not waiting forever
+        assert pool.size == 1
+        await pool.release(lost)  # late and dead: ignored
+        assert (pool.size, pool.idle) == (1, 1)
+    finally:
+        await admin.close()
+        await pool.close()
+
+
+async def test_the_same_connection_given_back_twice_is_kept_once():
+    pool = await ConnectionPool(connector(), max_size=2).start()
+    try:
+        connection = await pool.acquire()
+        await pool.release(connection)
+        await pool.release(connection)
+        assert (pool.size, pool.idle) == (1, 1)
+        assert await pool.acquire() is connection
+        other = await pool.acquire()
+        assert other is not connection
+    finally:
+        await pool.close()
+
+
+async def test_a_failed_commit_still_returns_the_connection(db: str):
+    """Piccolo skips the release when COMMIT raises; unicard's transaction does not."""
+    from unicard.db import current_engine, write_transaction
+
+    if db != "postgres":
+        pytest.skip("PostgreSQL's transaction and pool")
+    engine = current_engine()
+    pool = engine.pool
+    async with engine.transaction():
+        pass  # at least one connection open and idle
+    idle = pool.idle
+    with pytest.raises(asyncpg.UniqueViolationError):
+        async with write_transaction() as transaction:
+            connection = transaction.connection
+            await connection.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS deferred_probe (n int UNIQUE "
+                "DEFERRABLE INITIALLY DEFERRED)")
+            await connection.execute("INSERT INTO deferred_probe VALUES (1), (1)")
+    assert pool.idle == idle  # back in the pool
+    assert engine.current_transaction.get() is None
+    async with write_transaction() as transaction:  # and the next use case runs
+        assert await transaction.connection.fetchval("SELECT 41 + 1") == 42
