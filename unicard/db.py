@@ -378,7 +378,24 @@ class _ReleasingTransaction(PostgresTransaction):
     """Piccolo's transaction, except that a COMMIT or ROLLBACK that fails (the connection was
     lost, the disk is full) still hands the connection back to the pool and leaves the
     transaction context: Piccolo skips both then, and every such failure would keep one pooled
-    connection out for good. The pool takes a connection back once (`pg_pool`)."""
+    connection out for good. The pool takes a connection back once (`pg_pool`). The same when
+    BEGIN fails after the connection was taken."""
+
+    async def __aenter__(self) -> PostgresTransaction:
+        try:
+            return await super().__aenter__()
+        except BaseException:
+            connection = getattr(self, "connection", None)
+            if self._parent is None and connection is not None:
+                with contextlib.suppress(Exception):
+                    await self._give_back(connection)
+            raise
+
+    async def _give_back(self, connection: Any) -> None:
+        if self.engine.pool is not None:
+            await self.engine.pool.release(connection)
+        else:
+            await connection.close()
 
     async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
         try:
@@ -386,10 +403,7 @@ class _ReleasingTransaction(PostgresTransaction):
         except BaseException:
             if not self._parent:
                 with contextlib.suppress(Exception):
-                    if self.engine.pool is not None:
-                        await self.engine.pool.release(self.connection)
-                    else:
-                        await self.connection.close()
+                    await self._give_back(self.connection)
                 with contextlib.suppress(ValueError, RuntimeError):  # reset already
                     self.engine.current_transaction.reset(self.context)
             raise

@@ -226,3 +226,25 @@ async def test_a_failed_commit_still_returns_the_connection(db: str):
     assert engine.current_transaction.get() is None
     async with write_transaction() as transaction:  # and the next use case runs
         assert await transaction.connection.fetchval("SELECT 41 + 1") == 42
+
+
+async def test_a_failed_begin_returns_the_connection(db: str):
+    from unicard.db import current_engine
+
+    if db != "postgres":
+        pytest.skip("PostgreSQL's transaction and pool")
+    engine = current_engine()
+    pool = engine.pool
+    async with engine.transaction():
+        pass
+    idle = pool.idle
+    transaction = engine.transaction()
+
+    async def refuse() -> None:
+        raise RuntimeError("BEGIN refused")
+
+    transaction.begin = refuse  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="BEGIN refused"):
+        async with transaction:
+            pass
+    assert pool.idle == idle
