@@ -88,8 +88,12 @@ class ConnectionPool:
             try:
                 connection = await waiter
             except asyncio.CancelledError:
-                if waiter.done() and not waiter.cancelled() and waiter.result() is not None:
-                    self._put_back(waiter.result())  # handed over as we were cancelled
+                if waiter.done() and not waiter.cancelled():  # woken as we were cancelled
+                    handed = waiter.result()
+                    if handed is not None:
+                        self._put_back(handed)
+                    else:
+                        self._wake_one(None)  # the room to open one goes to the next
                 raise
             if connection is not None:
                 return connection

@@ -248,3 +248,21 @@ async def test_a_failed_begin_returns_the_connection(db: str):
         async with transaction:
             pass
     assert pool.idle == idle
+
+
+async def test_room_freed_while_a_waiter_is_cancelled_goes_to_the_next_waiter():
+    pool = await ConnectionPool(connector(), max_size=1).start()
+    try:
+        held = await pool.acquire()
+        first = asyncio.create_task(pool._acquire())
+        second = asyncio.create_task(backend_pid(pool))
+        await asyncio.sleep(0.05)
+        held.terminate()
+        await pool.release(held)  # room to open one: told to the first waiter …
+        first.cancel()  # … which is cancelled before it can use it
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        assert await asyncio.wait_for(second, 10) > 0
+        assert pool.size == 1
+    finally:
+        await pool.close()
