@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import asyncpg
 import pytest
 
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import PG_ADMIN_URL, backend_param
 
 from .circ_seed import ADMIN, seed
 from .conftest import Server
@@ -30,10 +30,9 @@ async def _end_sessions(database: str) -> int:
         await connection.close()
 
 
+@pytest.mark.parametrize("server", [backend_param("postgres")], indirect=True)
 def test_the_desks_carry_on_after_postgresql_ended_the_sessions(server: Server,
                                                                  tmp_path: Path) -> None:
-    if server.backend != "postgres":
-        pytest.skip("PostgreSQL sessions")
     data = seed(server, tmp_path, items=6, readers=2, branches=(DESK,))
     barcodes = [item["barcode"] for item in data["items"]]
     card = data["cards"][0]

@@ -8,7 +8,7 @@ import asyncio
 import asyncpg
 import pytest
 
-from tests.conftest import PG_ADMIN_URL, PG_SKIP_REASON
+from tests.conftest import PG_ADMIN_URL, PG_SKIP_REASON, backend_param
 from unicard.db import postgres_config
 from unicard.pg_pool import ConnectionPool, PoolClosed
 
@@ -23,6 +23,23 @@ def connector(opened: list[asyncpg.Connection] | None = None):  # type: ignore[n
             opened.append(connection)
         return connection
     return connect
+
+
+# The tests of unicard's PostgreSQL transaction need the `db` fixture on PostgreSQL only.
+on_postgres = pytest.mark.parametrize("db", [backend_param("postgres")], indirect=True)
+
+
+async def end_session(pid: int) -> None:
+    """What a PostgreSQL restart or an admin's `pg_terminate_backend` does to a session."""
+    admin = await asyncpg.connect(**postgres_config(PG_ADMIN_URL))
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await admin.close()
+
+
+async def take(pool: ConnectionPool) -> asyncpg.Connection:
+    return await pool.acquire()
 
 
 async def backend_pid(pool: ConnectionPool) -> int:
@@ -105,15 +122,13 @@ async def test_a_dead_connection_is_dropped_and_a_waiter_gets_a_new_one():
 async def test_a_backend_ended_by_the_server_is_replaced_on_the_next_acquire():
     """PostgreSQL restarted or an admin ended the session: the idle connection is dead."""
     pool = await ConnectionPool(connector(), max_size=2, min_size=1).start()
-    admin = await asyncpg.connect(**postgres_config(PG_ADMIN_URL))
     try:
         old = await backend_pid(pool)
-        assert await admin.fetchval("SELECT pg_terminate_backend($1)", old)
+        await end_session(old)
         await asyncio.sleep(0.2)  # the socket's close reaches the connection
         new = await backend_pid(pool)
         assert new != old and pool.size == 1
     finally:
-        await admin.close()
         await pool.close()
 
 
@@ -121,7 +136,7 @@ async def test_a_cancelled_wait_leaves_the_pool_whole():
     pool = await ConnectionPool(connector(), max_size=1).start()
     try:
         held = await pool.acquire()
-        waiter = asyncio.create_task(pool._acquire())
+        waiter = asyncio.create_task(take(pool))
         await asyncio.sleep(0.05)
         waiter.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -130,7 +145,7 @@ async def test_a_cancelled_wait_leaves_the_pool_whole():
         assert (pool.size, pool.idle) == (1, 1)
         # handed over at the moment the waiter is cancelled: it goes back to the pool
         held = await pool.acquire()
-        waiter = asyncio.create_task(pool._acquire())
+        waiter = asyncio.create_task(take(pool))
         await asyncio.sleep(0.05)
         await pool.release(held)  # the waiter's future now holds the connection
         waiter.cancel()
@@ -176,17 +191,14 @@ def test_sizes_are_checked():
 async def test_a_connection_lost_while_out_gives_its_place_back_unreturned():
     """Nobody returns it (its user failed with the connection): the pool notices the close."""
     pool = await ConnectionPool(connector(), max_size=1).start()
-    admin = await asyncpg.connect(**postgres_config(PG_ADMIN_URL))
     try:
         lost = await pool.acquire()
-        await admin.fetchval("SELECT pg_terminate_backend($1)",
-                             await lost.fetchval("SELECT pg_backend_pid()"))
+        await end_session(await lost.fetchval("SELECT pg_backend_pid()"))
         assert await asyncio.wait_for(backend_pid(pool), 10) > 0  # not waiting forever
         assert pool.size == 1
         await pool.release(lost)  # late and dead: ignored
         assert (pool.size, pool.idle) == (1, 1)
     finally:
-        await admin.close()
         await pool.close()
 
 
@@ -204,12 +216,11 @@ async def test_the_same_connection_given_back_twice_is_kept_once():
         await pool.close()
 
 
+@on_postgres
 async def test_a_failed_commit_still_returns_the_connection(db: str):
     """Piccolo skips the release when COMMIT raises; unicard's transaction does not."""
     from unicard.db import current_engine, write_transaction
 
-    if db != "postgres":
-        pytest.skip("PostgreSQL's transaction and pool")
     engine = current_engine()
     pool = engine.pool
     async with engine.transaction():
@@ -228,11 +239,10 @@ async def test_a_failed_commit_still_returns_the_connection(db: str):
         assert await transaction.connection.fetchval("SELECT 41 + 1") == 42
 
 
+@on_postgres
 async def test_a_failed_begin_returns_the_connection(db: str):
     from unicard.db import current_engine
 
-    if db != "postgres":
-        pytest.skip("PostgreSQL's transaction and pool")
     engine = current_engine()
     pool = engine.pool
     async with engine.transaction():
@@ -254,7 +264,7 @@ async def test_room_freed_while_a_waiter_is_cancelled_goes_to_the_next_waiter():
     pool = await ConnectionPool(connector(), max_size=1).start()
     try:
         held = await pool.acquire()
-        first = asyncio.create_task(pool._acquire())
+        first = asyncio.create_task(take(pool))
         second = asyncio.create_task(backend_pid(pool))
         await asyncio.sleep(0.05)
         held.terminate()
