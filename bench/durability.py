@@ -15,7 +15,9 @@ def _postgres_setting(admin_url: str) -> str:
     async def show() -> str:
         import asyncpg
 
-        connection = await asyncpg.connect(admin_url, ssl=False)
+        from unicard.db import postgres_config  # TLS off on the loopback, as the server
+
+        connection = await asyncpg.connect(**postgres_config(admin_url))
         try:
             return str(await connection.fetchval("SHOW synchronous_commit"))
         finally:

@@ -84,7 +84,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="unicard-bench-"))
     backend = Backend.create("postgres", root)
     try:
-        load(backend, args.items, args.readers)
+        load(backend, args.items, args.readers, index=False)  # no search here
         assert backend.pg_name is not None
         os.environ.setdefault("UNICARD_SECRET_KEY", "bench-secret")
         figures = asyncio.run(measure(pg_url(backend.pg_name), args.rounds, args.per_round))
