@@ -386,7 +386,7 @@ class _ReleasingTransaction(PostgresTransaction):
             return await super().__aenter__()
         except BaseException:
             connection = getattr(self, "connection", None)
-            if self._parent is None and connection is not None:
+            if not self._parent and connection is not None:
                 with contextlib.suppress(Exception):
                     await self._give_back(connection)
             raise

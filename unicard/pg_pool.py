@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
-__all__ = ["ConnectionPool"]
+__all__ = ["ConnectionPool", "PoolClosed"]
 
 Connection = Any  # asyncpg.Connection (asyncpg ships no type hints)
 
