@@ -154,6 +154,65 @@ def test_availability_updates_skip_analysis_and_the_fts_table(
     assert engine.search(Query(held_by="NET")).total == len(sample) - 2
 
 
+def _as_availability(doc: Document) -> Availability:
+    return Availability(id=doc.id, held_by=doc.held_by, available_at=doc.available_at,
+                        availability=doc.availability)
+
+
+def test_an_unchanged_availability_writes_nothing(
+    embedded_factory: Factory, sample: list[Document]
+) -> None:
+    # The outbox worker often brings a record whose copy went out and came back in the same
+    # batch: nothing is written for it, so other readers of the file see no new version.
+    engine = embedded_factory()
+    engine.upsert(sample)
+    conn = engine._conn()
+    (path,) = [row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"]
+    observer = sqlite3.connect(path)
+    version = observer.execute("PRAGMA data_version").fetchone()
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        assert engine.update_availability([_as_availability(d) for d in sample[:3]]) == []
+    finally:
+        conn.set_trace_callback(None)
+    assert not [s for s in statements if s.split()[0] in ("UPDATE", "INSERT", "DELETE")]
+    assert observer.execute("PRAGMA data_version").fetchone() == version
+    assert [engine.get(d.id) for d in sample[:3]] == sample[:3]
+    observer.close()
+
+
+def _org_rows(engine: EmbeddedEngine, doc_id: str) -> list[tuple[str, int]]:
+    return engine._conn().execute(
+        "SELECT o.code, g.avail FROM g1_org g JOIN orgs o ON o.id = g.org "
+        "JOIN g1_docs d ON d.rowid = g.doc WHERE d.id = ? ORDER BY o.code", (doc_id,)
+    ).fetchall()
+
+
+def test_availability_updates_leave_the_org_rows_a_whole_upsert_would(
+    embedded_factory: Factory, sample: list[Document]
+) -> None:
+    # Only the rows that differ are written: branches gained, lost, and flipped on the shelf.
+    updated, whole = embedded_factory(), embedded_factory()
+    updated.upsert(sample)
+    (hlm,) = [d for d in sample if d.id == "hlm"]
+    steps = [
+        Availability(id="hlm", held_by=["NET", "S2", "S2B1"], available_at=["NET", "S2", "S2B1"],
+                     availability={"S2B1": Copies(total=2, available=1)}),
+        Availability(id="hlm", held_by=["NET", "S2", "S2B1"],
+                     availability={"S2B1": Copies(total=2, available=0)}),
+        Availability(id="hlm", held_by=["NET", "S1", "S2", "S2B1"], available_at=["S1B2"]),
+        Availability(id="hlm"),
+        _as_availability(hlm),
+    ]
+    for step in steps:
+        assert updated.update_availability([step]) == []
+        whole.upsert([step.applied_to(hlm)])
+        assert _org_rows(updated, "hlm") == _org_rows(whole, "hlm")
+        assert updated.get("hlm") == step.applied_to(hlm)
+    assert _org_rows(updated, "hlm") and updated.get("hlm") == hlm
+
+
 def test_aborted_rebuild_leaves_the_live_index(
     embedded_factory: Factory, sample: list[Document]
 ) -> None:
