@@ -19,7 +19,9 @@ At the most desks a second run releases requests on a fixed schedule (`--rate`, 
 1,500/s, open loop) over the same desks: the latency a desk sees at that load. Its latency
 counts from each request's release time, so a request that waited for a free desk is charged
 for the wait. At saturation 32 desks queue by construction (mean latency = 32 / throughput,
-21 ms at 1,500/s), so both are printed.
+21 ms at 1,500/s), so both are printed. Both runs at the most desks are repeated
+(`--repeat`, default 3, alternating) and summed up as medians with their range: this machine's
+speed drifts by tens of percent within minutes, and one run is a draw from that drift.
 
 Each figure comes with the CPU spent per operation by the server process (and its children),
 the PostgreSQL backends of the bench database, the load generator, and everything else on the
@@ -40,6 +42,7 @@ import random
 import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -434,6 +437,23 @@ def report(label: str, desks: int, what: str, run: Run, elapsed: float, cpu: Cpu
     return [line]
 
 
+def repeats_line(label: str, desks: int, saturated: list[tuple[float, float]],
+                 paced: list[float], rate: float) -> str:
+    """The repeated runs at the most desks in one line: medians, then the range, since this
+    machine's speed drifts between runs minutes apart."""
+    def spread(values: list[float], unit: str, digits: int) -> str:
+        return (f"{statistics.median(values):.{digits}f}{unit} "
+                f"({min(values):.{digits}f}-{max(values):.{digits}f})")
+
+    line = (f"{label:8s} desks={desks:<3d} {len(saturated)} runs, median (range): saturation "
+            f"{spread([s[0] for s in saturated], ' ops/s', 0)}, p99 "
+            f"{spread([s[1] for s in saturated], ' ms', 1)}")
+    if paced:
+        line += f"; at {rate:.0f}/s offered p99 {spread(paced, ' ms', 1)}"
+    print(line, flush=True)
+    return line
+
+
 def bench_backend(name: str, args: argparse.Namespace, root: Path) -> list[str]:
     import uvloop
 
@@ -453,21 +473,29 @@ def bench_backend(name: str, args: argparse.Namespace, root: Path) -> list[str]:
             pid = process.pid
             for desks in args.desks:
                 work = desk_work(data, desks)
-                spy = sample_server(pid, name, args) if args.py_spy else None
-                run, elapsed, cpu = uvloop.run(drive(
-                    port, token, desks, args.seconds, args.warmup, work, False, pid,
-                    backend.pg_name))
-                if spy is not None:
-                    spy.wait(timeout=120)
-                lines += report(label, desks, "checkout+checkin", run, elapsed, cpu)
-                if desks == max(args.desks) and args.rate:
+                most = desks == max(args.desks)
+                saturated: list[tuple[float, float]] = []  # (ops/s, p99 ms) per repeat
+                paced: list[float] = []  # p99 ms per repeat
+                for _ in range(args.repeat if most else 1):
+                    spy = sample_server(pid, name, args) if args.py_spy else None
                     run, elapsed, cpu = uvloop.run(drive(
                         port, token, desks, args.seconds, args.warmup, work, False, pid,
-                        backend.pg_name, rate=args.rate))
-                    lines += report(label, desks, f"at {args.rate:.0f}/s offered", run,
-                                    elapsed, cpu)
-                    if args.timeline:
-                        write_timeline(Path(args.timeline) / f"{label}-paced.tsv", run)
+                        backend.pg_name))
+                    if spy is not None:
+                        spy.wait(timeout=120)
+                    lines += report(label, desks, "checkout+checkin", run, elapsed, cpu)
+                    saturated.append((run.count / elapsed, pct(run.latencies, .99)))
+                    if most and args.rate:
+                        run, elapsed, cpu = uvloop.run(drive(
+                            port, token, desks, args.seconds, args.warmup, work, False, pid,
+                            backend.pg_name, rate=args.rate))
+                        lines += report(label, desks, f"at {args.rate:.0f}/s offered", run,
+                                        elapsed, cpu)
+                        paced.append(pct(run.latencies, .99))
+                        if args.timeline:
+                            write_timeline(Path(args.timeline) / f"{label}-paced.tsv", run)
+                if len(saturated) > 1:
+                    lines.append(repeats_line(label, desks, saturated, paced, args.rate))
                 if desks == max(args.desks) and args.search_worker:
                     report_search_lag(backend, label)
                 hrun, helapsed, hcpu = uvloop.run(drive(
@@ -495,6 +523,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1500.0,
                         help="Offered load (operations/s) for the paced run at the most desks "
                              "(0: none).")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="Runs at the most desks (saturation and offered rate each); "
+                             "their medians and ranges are summed up in one line.")
     parser.add_argument("--timeline", metavar="DIR",
                         help="write each paced request's time and latency to DIR/*.tsv")
     parser.add_argument("--py-spy", action="store_true",
