@@ -57,10 +57,6 @@ _SQLITE_PRAGMAS = (
     "PRAGMA wal_autocheckpoint = 0",
 )
 _CHECKPOINT_EVERY = 200  # write transactions between background checkpoints
-# WAL frames (4 KiB pages) past which a checkpoint also makes the WAL start over (1 GiB: at
-# the circulation bench's sustained rate, a pause every 20-30 s; at 64 MiB, one every 1.5 s
-# cost the 32-desk p99 5-7 ms in 3 alternating pairs).
-_WAL_RESTART_FRAMES = 262_144
 
 
 class _PooledConnection:
@@ -306,21 +302,18 @@ class UnicardSQLiteEngine(SQLiteEngine):
 
     async def _commit(self, batch: _Batch) -> None:
         async with self.write_lock:
-            if self._batch is batch:
-                await self._commit_locked(batch)
-
-    async def _commit_locked(self, batch: _Batch) -> None:
-        """COMMIT the open batch; the caller holds the write queue."""
-        self._batch = None
-        try:
-            batch.connection.raw.execute("COMMIT")
-        except BaseException as exc:
-            self._fail_batch(batch, exc)
-        else:
-            batch.done.set_result(None)
-            self._written()
-        finally:
-            await batch.connection.close()
+            if self._batch is not batch:
+                return
+            self._batch = None
+            try:
+                batch.connection.raw.execute("COMMIT")
+            except BaseException as exc:
+                self._fail_batch(batch, exc)
+            else:
+                batch.done.set_result(None)
+                self._written()
+            finally:
+                await batch.connection.close()
 
     def _fail_batch(self, batch: _Batch, exc: BaseException) -> None:
         if self._batch is batch:
@@ -342,27 +335,10 @@ class UnicardSQLiteEngine(SQLiteEngine):
 
     async def _run_checkpoint(self) -> None:
         """PASSIVE: copies what it can from the WAL into the database file on aiosqlite's
-        thread, never blocking writers or readers.
-
-        SQLite writes the WAL from its start again only after a checkpoint found it complete
-        and before the next commit. Under a steady stream of commits new frames always arrive
-        while the checkpoint runs, so the WAL would grow for as long as the desks stay busy
-        (a gigabyte in half a minute of the circulation bench): the disk fills and every
-        commit extends the file. Past `_WAL_RESTART_FRAMES` a second PASSIVE run copies what
-        came meanwhile with this process's writers held in their queue; their next commit
-        starts the WAL over. That pause (7-19 ms here, mostly the two fsyncs of a
-        checkpoint) is why it is not done every time. At a library's usual pace a checkpoint
-        finds a quiet moment and the WAL starts over by itself long before."""
+        thread, never blocking writers or readers."""
         connection = await self._open()
         try:
-            async with connection.execute("PRAGMA wal_checkpoint(PASSIVE)") as cursor:
-                row = await cursor.fetchone()
-            frames = int(row["log"]) if row is not None else 0
-            if frames > _WAL_RESTART_FRAMES:
-                async with self.write_lock:
-                    if self._batch is not None:  # its snapshot predates the checkpoint
-                        await self._commit_locked(self._batch)
-                    await connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            await connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
             await connection.close()
 
