@@ -165,13 +165,16 @@ def start_server(backend: Backend, profile: Path | None, workers: int = 1,
     if profile is not None:
         command = [sys.executable, "-m", "pyinstrument", "-r", "text", "--show-all", "-o",
                    str(profile), "-m", "unicard.cli", *serve]
-    process = subprocess.Popen(command, env=backend.env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    # A file, not a pipe nobody reads during the run: a full pipe would stall the server.
+    log_path = backend.data_dir / "server.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, env=backend.env, stdout=subprocess.DEVNULL,
+                                   stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(process.stderr.read().decode()[-3000:])  # type: ignore[union-attr]
+            raise RuntimeError(log_path.read_bytes()[-3000:].decode(errors="replace"))
         try:
             if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
                 return process, base

@@ -45,6 +45,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def server_log(data_dir: Path) -> Path:
+    return data_dir / "server.log"
+
+
+def log_tail(data_dir: Path, size: int = 4000) -> str:
+    return server_log(data_dir).read_bytes()[-size:].decode(errors="replace")
+
+
 def start_server(backend: str, data_dir: Path, readers: int = 5) -> tuple[Server, subprocess.Popen,
                                                                           str | None]:
     env = {**os.environ, "UNICARD_DATA_DIR": str(data_dir), "UNICARD_SECRET_KEY": "e2e-secret"}
@@ -56,14 +64,17 @@ def start_server(backend: str, data_dir: Path, readers: int = 5) -> tuple[Server
     subprocess.run([*UNICARD, "demo", "--readers", str(readers)], env=env, check=True,
                    capture_output=True)
     port = free_port()
-    process = subprocess.Popen([*UNICARD, "serve", "--port", str(port), "--log-level",
-                                "warning"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    # A file, not a pipe nobody reads while the server runs: once a pipe's buffer is full, the
+    # server's next warning blocks its event loop and every request with it.
+    with open(server_log(data_dir), "wb") as log:
+        process = subprocess.Popen([*UNICARD, "serve", "--port", str(port), "--log-level",
+                                    "warning"], env=env, stdout=subprocess.DEVNULL,
+                                   stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"server exited: {log_tail(data_dir)}")
         try:
             if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
                 return Server(backend, base, env), process, pg_name
@@ -76,7 +87,8 @@ def start_server(backend: str, data_dir: Path, readers: int = 5) -> tuple[Server
 @pytest.fixture(scope="module", params=[backend_param(b) for b in BACKENDS])
 def server(request: pytest.FixtureRequest,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv, process, pg_name = start_server(request.param, tmp_path_factory.mktemp("e2e"))
+    data_dir = tmp_path_factory.mktemp("e2e")
+    srv, process, pg_name = start_server(request.param, data_dir)
     try:
         yield srv
     finally:
@@ -85,5 +97,8 @@ def server(request: pytest.FixtureRequest,
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        # Shown with the module's last test when it fails: what the server said meanwhile.
+        print(f"--- {request.param} server log (tail) ---\n{log_tail(data_dir)}",
+              file=sys.stderr)
         if pg_name:
             asyncio.run(drop_pg_database(pg_name))
