@@ -7,6 +7,8 @@ import asyncio
 
 import pytest
 
+from tests.conftest import backend_param
+from unicard.db import current_engine
 from unicard.errors import Conflict, Forbidden, RuleViolation
 from unicard.events import Event
 from unicard.readers.services import block_reader
@@ -265,3 +267,25 @@ async def test_a_change_to_the_hall_s_closed_days_is_seen_by_the_next_booking(
     booked = await services.book_room(world.adult.id, ask(world.calligraphy, wednesday,
                                                           "10:00", "11:00"), clock)
     assert booked.state == "confirmed"
+
+
+@pytest.mark.parametrize("db", [backend_param("postgres")], indirect=True)
+async def test_bookings_of_one_room_take_turns_on_postgres(world, clock):
+    # Two inserts for one room at one moment could deadlock in the exclusion constraint (one
+    # failing a second later); each booking statement waits for the room's advisory lock.
+    import asyncpg
+
+    from unicard.rooms.room_services import _ROOM_LOCK_SPACE
+
+    other_session = await asyncpg.connect(**current_engine().config)
+    try:
+        async with other_session.transaction():
+            await other_session.execute("SELECT pg_advisory_xact_lock($1, $2)",
+                                        _ROOM_LOCK_SPACE, world.calligraphy.id)
+            booking = asyncio.create_task(services.book_room(
+                world.adult.id, ask(world.calligraphy, day_after(1), "10:00", "11:00"), clock))
+            await asyncio.sleep(0.5)
+            assert not booking.done()  # its turn comes when the holder commits
+        assert (await asyncio.wait_for(booking, timeout=10)).state == "confirmed"
+    finally:
+        await other_session.close()
