@@ -169,17 +169,19 @@ def test_an_unchanged_availability_writes_nothing(
     conn = engine._conn()
     (path,) = [row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"]
     observer = sqlite3.connect(path)
-    version = observer.execute("PRAGMA data_version").fetchone()
     statements: list[str] = []
-    conn.set_trace_callback(statements.append)
     try:
-        assert engine.update_availability([_as_availability(d) for d in sample[:3]]) == []
+        version = observer.execute("PRAGMA data_version").fetchone()
+        conn.set_trace_callback(statements.append)
+        try:
+            assert engine.update_availability([_as_availability(d) for d in sample[:3]]) == []
+        finally:
+            conn.set_trace_callback(None)
+        assert observer.execute("PRAGMA data_version").fetchone() == version
     finally:
-        conn.set_trace_callback(None)
+        observer.close()
     assert not [s for s in statements if s.split()[0] in ("UPDATE", "INSERT", "DELETE")]
-    assert observer.execute("PRAGMA data_version").fetchone() == version
     assert [engine.get(d.id) for d in sample[:3]] == sample[:3]
-    observer.close()
 
 
 def _org_rows(engine: EmbeddedEngine, doc_id: str) -> list[tuple[str, int]]:
