@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
 import pytest
 
 from tests.conftest import backend_param
@@ -13,6 +14,7 @@ from unicard.errors import Conflict, Forbidden, RuleViolation
 from unicard.events import Event
 from unicard.readers.services import block_reader
 from unicard.rooms import services
+from unicard.rooms.room_services import _ROOM_LOCK_SPACE
 from unicard.rooms.sql import execute
 
 from .rooms_world import at, day_after, rows, seed_rooms
@@ -273,10 +275,6 @@ async def test_a_change_to_the_hall_s_closed_days_is_seen_by_the_next_booking(
 async def test_bookings_of_one_room_take_turns_on_postgres(world, clock):
     # Two inserts for one room at one moment could deadlock in the exclusion constraint (one
     # failing a second later); each booking statement waits for the room's advisory lock.
-    import asyncpg
-
-    from unicard.rooms.room_services import _ROOM_LOCK_SPACE
-
     other_session = await asyncpg.connect(**current_engine().config)
     try:
         async with other_session.transaction():
