@@ -499,7 +499,7 @@ def bench_backend(name: str, args: argparse.Namespace, root: Path) -> list[str]:
                             write_timeline(Path(args.timeline) / f"{label}-paced.tsv", run)
                 if len(saturated) > 1:
                     lines.append(repeats_line(label, desks, saturated, paced, args.rate))
-                if desks == max(args.desks) and args.search_worker:
+                if most and args.search_worker:
                     report_search_lag(backend, label)
                 hrun, helapsed, hcpu = uvloop.run(drive(
                     port, token, desks, min(args.seconds, 5), 1.0, [], True, pid,
